@@ -1,0 +1,68 @@
+"""Annotations: a class on an image, as a tag, a box or a polygon, with attributes."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from labeler.domain import geometry as geo
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Annotation:
+    """One annotation as stored. Coordinates are pixels in the displayed frame."""
+
+    id: str
+    image_id: str
+    class_id: str | None
+    kind: geo.ShapeKind
+    geometry: geo.Geometry
+    attributes: Mapping[str, Any]
+    author: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int = 1
+    revision: int | None = None  # server revision, None until pushed
+    dirty: bool = True
+    deleted: bool = False
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class NewShape:
+    """What a caller gives to create an annotation."""
+
+    class_id: str | None
+    kind: geo.ShapeKind
+    geometry: geo.Geometry = None
+    attributes: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    id: str | None = None  # a caller may choose the id (undo/redo re-creates the same row)
+
+    def __post_init__(self) -> None:
+        geo.check_kind(self.kind, self.geometry)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ShapeEdit:
+    """A change to an existing annotation; fields left ``None`` stay as they are."""
+
+    class_id: str | None = None
+    geometry: geo.Geometry = None
+    attributes: Mapping[str, Any] | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One version of an annotation in its append-only history."""
+
+    annotation_id: str
+    version: int
+    op: str  # create | update | delete | restore | conflict
+    class_id: str | None
+    kind: geo.ShapeKind
+    geometry: geo.Geometry
+    attributes: Mapping[str, Any]
+    deleted: bool
+    author: str
+    at: dt.datetime

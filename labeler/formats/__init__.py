@@ -1,0 +1,1 @@
+"""Dataset formats: one module per format. Writers take domain objects, readers yield them."""

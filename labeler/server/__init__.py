@@ -1,0 +1,1 @@
+"""The reference sync service (FastAPI) and its built-in API gateway."""
