@@ -1,0 +1,198 @@
+"""``labeler new|scan|stats|classes|backup|check``: projects and their images from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from labeler import cli
+from labeler.domain import schema as schema_mod
+from labeler.services import indexing, maintenance, schema, stats
+from labeler.services import project as project_mod
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("new", help="create a project from an image folder and index it")
+    p.add_argument("project", metavar="PROJECT", type=Path, help="the .labeler file to create")
+    p.add_argument("--images", required=True, type=Path, metavar="DIR", help="folder of images (recursive)")
+    p.add_argument("--classes", default="", help="comma-separated class names, in order (e.g. cat,dog)")
+    p.add_argument(
+        "--tags", choices=[m.value for m in schema_mod.TagMode], default="none",
+        help="image-level tags: none, single (one class per image) or multi (multi-label)",
+    )  # fmt: skip
+    p.add_argument("--no-boxes", action="store_true", help="the project does not use boxes")
+    p.add_argument("--polygons", action="store_true", help="the project uses polygons")
+    p.add_argument(
+        "--max-pixels", type=int, default=project_mod.DEFAULT_MAX_PIXELS,
+        help="images with more pixels are recorded as problems, never decoded (default %(default)s)",
+    )  # fmt: skip
+    cli.json_arg(p)
+    p.set_defaults(handler=cmd_new)
+
+    p = sub.add_parser("scan", help="rescan the project's folders: add new files, flag missing, re-link moved")
+    cli.project_arg(p)
+    cli.json_arg(p)
+    p.set_defaults(handler=cmd_scan)
+
+    p = sub.add_parser("stats", help="progress, statuses, classes and problem files")
+    cli.project_arg(p)
+    cli.json_arg(p)
+    p.set_defaults(handler=cmd_stats)
+
+    p = sub.add_parser("classes", help="list, add, rename or remove classes")
+    cli.project_arg(p)
+    csub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    c = csub.add_parser("list", help="list the classes in order")
+    cli.json_arg(c)
+    c = csub.add_parser("add", help="add a class")
+    c.add_argument("name")
+    c.add_argument("--color", help="#rrggbb")
+    c.add_argument("--hotkey", help="one letter or digit")
+    cli.json_arg(c)
+    c = csub.add_parser("rename", help="rename a class (its labels stay)")
+    c.add_argument("old")
+    c.add_argument("new")
+    cli.json_arg(c)
+    c = csub.add_parser("remove", help="remove a class and its labels (or move them with --to)")
+    c.add_argument("name")
+    c.add_argument("--to", metavar="CLASS", help="move the removed class's labels to this class")
+    cli.json_arg(c)
+    p.set_defaults(handler=cmd_classes)
+
+    p = sub.add_parser("backup", help="write a consistent copy of a project, even while it is open")
+    cli.project_arg(p)
+    p.add_argument("file", type=Path, metavar="FILE", help="where to write the copy")
+    cli.json_arg(p)
+    p.set_defaults(handler=cmd_backup)
+
+
+def _open(target: Path) -> project_mod.Project:
+    project, created = project_mod.open_or_create(target)
+    if created:
+        indexing.add_folder(project, target)
+    return project
+
+
+def _index(project: project_mod.Project, args: argparse.Namespace) -> indexing.IndexResult:
+    return indexing.index_pending(project, progress=cli.progress_bar("indexing", args))
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    path: Path = args.project
+    if path.suffix != project_mod.PROJECT_SUFFIX:
+        path = path.with_name(path.name + project_mod.PROJECT_SUFFIX)
+    if not args.images.is_dir():
+        raise cli.CliError(f"--images {args.images}: not a folder")
+    classes = [c for c in (s.strip() for s in args.classes.split(",")) if c]
+    tasks = schema_mod.TaskKinds(
+        tags=schema_mod.TagMode(args.tags), boxes=not args.no_boxes, polygons=args.polygons
+    )
+    with project_mod.create_project(path, classes=classes, tasks=tasks, max_pixels=args.max_pixels) as project:
+        added = indexing.add_folder(project, args.images)
+        result = _index(project, args)
+        summary = stats.statistics(project)
+    payload = {
+        "project": str(path),
+        "images": added.added,
+        "problems": [dataclasses.asdict(p) for p in summary.problems],
+        "duplicates": summary.duplicates,
+        "classes": classes,
+    }
+    lines = [f"created {path}: {added.added} images, {len(classes)} classes"]
+    lines += _problem_lines(summary, result)
+    cli.emit(args, payload, "\n".join(lines))
+    return 0
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    with _open(args.project) as project:
+        adds, result = indexing.scan(project, progress=cli.progress_bar("indexing", args))
+        summary = stats.statistics(project)
+    payload = {
+        "project": str(project.path),
+        "added": sum(a.added for a in adds),
+        "missing": len(summary.missing),
+        "newly_missing": sum(a.missing for a in adds),
+        "returned": sum(a.returned for a in adds),
+        "changed": sum(a.changed for a in adds),
+        "indexed": result.indexed,
+        "relinked": result.relinked,
+        "problems": [dataclasses.asdict(p) for p in summary.problems],
+        "missing_files": summary.missing,
+        "duplicates": summary.duplicates,
+    }
+    lines = [
+        f"scanned {project.path}: {payload['added']} new, {result.relinked} moved or renamed (re-linked), "
+        f"{len(summary.missing)} missing, {payload['changed']} changed"
+    ]
+    lines += _problem_lines(summary, result)
+    lines += [f"  missing: {m}" for m in summary.missing[:20]]
+    cli.emit(args, payload, "\n".join(lines))
+    return 0
+
+
+def _problem_lines(summary: stats.ProjectStats, result: indexing.IndexResult) -> list[str]:
+    lines = []
+    if summary.problems:
+        lines.append(f"{len(summary.problems)} files cannot be labeled (skipped):")
+        lines += [f"  {p.path}: {p.detail}" for p in summary.problems[:50]]
+        if len(summary.problems) > 50:
+            lines.append(f"  ... and {len(summary.problems) - 50} more (labeler stats --json lists all)")
+    for group in summary.duplicates[:20]:
+        lines.append("duplicate files (same bytes): " + ", ".join(group))
+    return lines
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    with _open(args.project) as project:
+        s = stats.statistics(project)
+    lines = [
+        f"{s.name} ({s.path})",
+        f"images: {s.total}, labeled {s.labeled} ({100 * s.labeled / s.total if s.total else 0:.0f}%)",
+        "status: " + ", ".join(f"{k} {v}" for k, v in s.per_status.items() if v),
+        f"annotations: {s.annotations}",
+    ]
+    lines += [f"  {name}: {n}" for name, n in s.per_class.items()]
+    if s.pending_index:
+        lines.append(f"not indexed yet: {s.pending_index} (run labeler scan)")
+    if s.missing:
+        lines.append(f"missing files: {len(s.missing)}")
+    if s.problems:
+        lines.append(f"problem files: {len(s.problems)}")
+        lines += [f"  {p.path}: {p.detail}" for p in s.problems[:20]]
+    if s.duplicates:
+        lines.append(f"duplicate groups: {len(s.duplicates)}")
+    cli.emit(args, s.to_json(), "\n".join(lines))
+    return 0
+
+
+def cmd_classes(args: argparse.Namespace) -> int:
+    with _open(args.project) as project:
+        if args.action == "add":
+            schema.add_class(project, args.name, color=args.color, hotkey=args.hotkey)
+        elif args.action == "rename":
+            schema.update_class(project, schema.find_class(project, args.old).id, name=args.new)
+        elif args.action == "remove":
+            target = schema.find_class(project, args.to).id if args.to else None
+            schema.delete_class(project, schema.find_class(project, args.name).id, reassign_to=target)
+        current = schema.get_schema(project)
+        counts = schema.class_counts(project)
+    rows: list[dict[str, Any]] = [
+        {"id": c.id, "name": c.name, "color": c.color, "hotkey": c.hotkey, "order": c.order,
+         "annotations": counts.get(c.id, 0)}
+        for c in current.classes
+    ]  # fmt: skip
+    text = "\n".join(
+        f"{r['order']:>3}  {r['hotkey'] or ' '}  {r['color']}  {r['name']}  ({r['annotations']})" for r in rows
+    )
+    cli.emit(args, {"classes": rows}, text or "(no classes)")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    with _open(args.project) as project:
+        target = maintenance.backup(project, args.file)
+    cli.emit(args, {"backup": str(target)}, f"backed up {project.path} to {target}")
+    return 0

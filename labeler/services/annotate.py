@@ -1,0 +1,320 @@
+"""Adding, editing and deleting annotations; image tags; annotation history.
+
+Every call is one transaction: the annotation rows, their append-only history and the image's
+counters change together or not at all, and are durable when the call returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from labeler.domain import annotation as ann_mod
+from labeler.domain import geometry as geo
+from labeler.domain import ids
+from labeler.domain import schema as schema_mod
+from labeler.domain import status as status_mod
+from labeler.domain.changes import Changes
+from labeler.services import identity
+from labeler.services import project as project_mod
+from labeler.store import models, types
+
+A = models.AnnotationRow
+
+
+class AnnotationError(ValueError):
+    """An edit that cannot be applied (unknown image, class or annotation; wrong geometry)."""
+
+
+def list_annotations(project: project_mod.Project, image_id: str) -> list[ann_mod.Annotation]:
+    """The live (not deleted) annotations of an image, oldest first."""
+    with project.read() as session:
+        rows = session.execute(
+            sa.select(A)
+            .where(A.image_id == image_id, A.deleted.is_(False))
+            .order_by(A.created_at, A.id)
+        ).scalars()
+        return [to_domain(r) for r in rows]
+
+
+def get_annotations(
+    project: project_mod.Project, annotation_ids: Sequence[str]
+) -> list[ann_mod.Annotation]:
+    """Annotations by id, deleted ones included, in the order given."""
+    with project.read() as session:
+        rows = {
+            r.id: r
+            for r in session.execute(sa.select(A).where(A.id.in_(list(annotation_ids)))).scalars()
+        }
+    return [to_domain(rows[i]) for i in annotation_ids if i in rows]
+
+
+def add_annotations(
+    project: project_mod.Project, image_id: str, shapes: Sequence[ann_mod.NewShape]
+) -> Changes:
+    """Create annotations on an image. A shape may bring its own id (redo re-creates the same row)."""
+    author = identity.current_author()
+    now = types.utcnow()
+    made: list[str] = []
+    with project.write() as (session, revision):
+        image = _image(session, image_id)
+        live_classes = _live_class_ids(session)
+        for shape in shapes:
+            if shape.class_id is not None and shape.class_id not in live_classes:
+                raise AnnotationError(f"unknown class {shape.class_id}")
+            row = models.AnnotationRow(
+                id=shape.id or ids.new_id(),
+                image_id=image_id,
+                class_id=shape.class_id,
+                kind=shape.kind.value,
+                geometry=geo.geometry_to_json(shape.geometry),
+                attributes=dict(shape.attributes),
+                version=1,
+                created_at=now,
+                updated_at=now,
+                author=author,
+                dirty=True,
+                deleted=False,
+            )
+            if session.get(models.AnnotationRow, row.id) is not None:
+                raise AnnotationError(f"annotation {row.id} exists already")
+            session.add(row)
+            _record(session, row, "create", author, now)
+            made.append(row.id)
+        _after_edit(session, image, author, now)
+    return Changes(
+        annotations=frozenset(made), annotation_images=frozenset({image_id}), data_revision=revision
+    )
+
+
+def update_annotations(
+    project: project_mod.Project, edits: Mapping[str, ann_mod.ShapeEdit]
+) -> Changes:
+    """Apply edits (class, geometry, attributes) to live annotations, one history entry each."""
+    author = identity.current_author()
+    now = types.utcnow()
+    images: set[str] = set()
+    with project.write() as (session, revision):
+        live_classes = _live_class_ids(session)
+        for ann_id, edit in edits.items():
+            row = _live(session, ann_id)
+            if edit.class_id is not None:
+                if edit.class_id not in live_classes:
+                    raise AnnotationError(f"unknown class {edit.class_id}")
+                row.class_id = edit.class_id
+            if edit.geometry is not None:
+                geo.check_kind(geo.ShapeKind(row.kind), edit.geometry)
+                row.geometry = geo.geometry_to_json(edit.geometry)
+            if edit.attributes is not None:
+                row.attributes = dict(edit.attributes)
+            _bump(row, author, now)
+            _record(session, row, "update", author, now)
+            images.add(row.image_id)
+        for image_id in images:
+            _after_edit(session, _image(session, image_id), author, now)
+    return Changes(
+        annotations=frozenset(edits), annotation_images=frozenset(images), data_revision=revision
+    )
+
+
+def delete_annotations(project: project_mod.Project, annotation_ids: Sequence[str]) -> Changes:
+    """Delete annotations (tombstones: the rows stay, marked deleted, with a history entry)."""
+    return _set_deleted(project, annotation_ids, deleted=True)
+
+
+def restore_annotations(project: project_mod.Project, annotation_ids: Sequence[str]) -> Changes:
+    """Bring deleted annotations back exactly as they were (undo of a delete)."""
+    return _set_deleted(project, annotation_ids, deleted=False)
+
+
+def _set_deleted(
+    project: project_mod.Project, annotation_ids: Sequence[str], *, deleted: bool
+) -> Changes:
+    author = identity.current_author()
+    now = types.utcnow()
+    images: set[str] = set()
+    with project.write() as (session, revision):
+        for ann_id in annotation_ids:
+            row = session.get(models.AnnotationRow, ann_id)
+            if row is None:
+                raise AnnotationError(f"no annotation {ann_id}")
+            if row.deleted == deleted:
+                continue
+            row.deleted = deleted
+            _bump(row, author, now)
+            _record(session, row, "delete" if deleted else "restore", author, now)
+            images.add(row.image_id)
+        for image_id in images:
+            _after_edit(session, _image(session, image_id), author, now)
+    return Changes(
+        annotations=frozenset(annotation_ids),
+        annotation_images=frozenset(images),
+        data_revision=revision,
+    )
+
+
+def set_tags(project: project_mod.Project, image_id: str, class_ids: Sequence[str]) -> Changes:
+    """Make the image's tags exactly ``class_ids`` (one at most in single-label projects)."""
+    author = identity.current_author()
+    now = types.utcnow()
+    wanted = list(dict.fromkeys(class_ids))
+    touched: list[str] = []
+    with project.write() as (session, revision):
+        meta = session.execute(sa.select(models.ProjectMeta)).scalar_one()
+        if meta.tag_mode == schema_mod.TagMode.SINGLE.value and len(wanted) > 1:
+            raise AnnotationError("this project takes one tag per image (single-label)")
+        live_classes = _live_class_ids(session)
+        for class_id in wanted:
+            if class_id not in live_classes:
+                raise AnnotationError(f"unknown class {class_id}")
+        image = _image(session, image_id)
+        current = (
+            session.execute(
+                sa.select(A).where(A.image_id == image_id, A.kind == "tag", A.deleted.is_(False))
+            )
+            .scalars()
+            .all()
+        )
+        have = {r.class_id for r in current}
+        for row in current:
+            if row.class_id not in wanted:
+                row.deleted = True
+                _bump(row, author, now)
+                _record(session, row, "delete", author, now)
+                touched.append(row.id)
+        for class_id in wanted:
+            if class_id in have:
+                continue
+            row = models.AnnotationRow(
+                id=ids.new_id(), image_id=image_id, class_id=class_id, kind="tag", geometry=None,
+                attributes={}, version=1, created_at=now, updated_at=now, author=author,
+                dirty=True, deleted=False,
+            )  # fmt: skip
+            session.add(row)
+            _record(session, row, "create", author, now)
+            touched.append(row.id)
+        _after_edit(session, image, author, now)
+    return Changes(
+        annotations=frozenset(touched),
+        annotation_images=frozenset({image_id}),
+        data_revision=revision,
+    )
+
+
+def tags_of(project: project_mod.Project, image_id: str) -> list[str]:
+    """Class ids of the image's live tags."""
+    with project.read() as session:
+        return list(
+            session.execute(
+                sa.select(A.class_id).where(
+                    A.image_id == image_id, A.kind == "tag", A.deleted.is_(False)
+                )
+            ).scalars()
+        )
+
+
+def history(project: project_mod.Project, image_id: str) -> list[ann_mod.HistoryEntry]:
+    """Every version of every annotation of an image, oldest first (append-only)."""
+    h = models.AnnotationHistoryRow
+    with project.read() as session:
+        rows = session.execute(
+            sa.select(h).where(h.image_id == image_id).order_by(h.at, h.annotation_id, h.version)
+        ).scalars()
+        return [
+            ann_mod.HistoryEntry(
+                annotation_id=r.annotation_id,
+                version=r.version,
+                op=r.op,
+                class_id=r.class_id,
+                kind=geo.ShapeKind(r.kind),
+                geometry=geo.geometry_from_json(geo.ShapeKind(r.kind), r.geometry),
+                attributes=r.attributes or {},
+                deleted=r.deleted,
+                author=r.author,
+                at=r.at,
+            )
+            for r in rows
+        ]
+
+
+def to_domain(row: models.AnnotationRow) -> ann_mod.Annotation:
+    kind = geo.ShapeKind(row.kind)
+    return ann_mod.Annotation(
+        id=row.id,
+        image_id=row.image_id,
+        class_id=row.class_id,
+        kind=kind,
+        geometry=geo.geometry_from_json(kind, row.geometry),
+        attributes=dict(row.attributes or {}),
+        author=row.author,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        version=row.version,
+        revision=row.revision,
+        dirty=row.dirty,
+        deleted=row.deleted,
+    )
+
+
+def _image(session: orm.Session, image_id: str) -> models.ImageRow:
+    image = session.get(models.ImageRow, image_id)
+    if image is None:
+        raise AnnotationError(f"no image {image_id}")
+    return image
+
+
+def _live(session: orm.Session, ann_id: str) -> models.AnnotationRow:
+    row = session.get(models.AnnotationRow, ann_id)
+    if row is None or row.deleted:
+        raise AnnotationError(f"no annotation {ann_id}")
+    return row
+
+
+def _live_class_ids(session: orm.Session) -> set[str]:
+    c = models.LabelClassRow
+    return set(session.execute(sa.select(c.id).where(c.deleted.is_(False))).scalars())
+
+
+def _bump(row: models.AnnotationRow, author: str, now: Any) -> None:
+    row.version += 1
+    row.updated_at = now
+    row.author = author
+    row.dirty = True
+
+
+def _record(
+    session: orm.Session, row: models.AnnotationRow, op: str, author: str, now: Any
+) -> None:
+    session.add(
+        models.AnnotationHistoryRow(
+            id=ids.new_id(),
+            annotation_id=row.id,
+            image_id=row.image_id,
+            version=row.version,
+            op=op,
+            class_id=row.class_id,
+            kind=row.kind,
+            geometry=row.geometry,
+            attributes=row.attributes or {},
+            deleted=row.deleted,
+            author=author,
+            at=now,
+        )
+    )
+
+
+def _after_edit(session: orm.Session, image: models.ImageRow, author: str, now: Any) -> None:
+    """Keep the image's annotation count right; an untouched image becomes "in progress"."""
+    session.flush()
+    image.annotation_count = session.execute(
+        sa.select(sa.func.count()).where(A.image_id == image.id, A.deleted.is_(False))
+    ).scalar_one()
+    if image.status == status_mod.ImageStatus.NEW.value:
+        image.status = status_mod.ImageStatus.IN_PROGRESS.value
+        image.status_by = author
+        image.status_at = now
+    image.updated_at = now
+    image.dirty = True

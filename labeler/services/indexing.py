@@ -1,0 +1,386 @@
+"""Adding image folders, rescanning them, and indexing files (hash + header) in the background.
+
+Adding a folder stores the names first, in natural order, so a caller can show the first page at once;
+hashing and header reads follow in :func:`index_pending`, which is resumable: it works through the
+images not yet indexed, committing in small batches, so an interrupted run continues where it stopped.
+Bad files never stop a scan: each is recorded with a reason and skipped.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+import sqlalchemy as sa
+
+from labeler.domain import ids, naming
+from labeler.domain import image as image_mod
+from labeler.domain.changes import Changes
+from labeler.imaging import header
+from labeler.services import identity
+from labeler.services import project as project_mod
+from labeler.store import models, types
+
+ProgressFn = Callable[[int, int], None]
+"""Called with (done, total) as indexing advances."""
+
+_BATCH = 256
+_T = TypeVar("_T")
+
+
+class CancelToken:
+    """Set by another thread to stop indexing after the current batch (it resumes next time)."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AddResult:
+    """What adding (or rescanning) a folder's names did."""
+
+    root_id: str
+    added: int
+    missing: int
+    returned: int
+    changed: int
+    changes: Changes
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class IndexResult:
+    """What indexing did: counts, problems by kind, re-linked files and duplicates found."""
+
+    indexed: int
+    problems: dict[str, int]
+    relinked: int
+    cancelled: bool
+    changes: Changes
+
+
+def list_image_files(folder: Path) -> Iterator[str]:
+    """Relative posix paths of the image files below ``folder`` (hidden entries skipped).
+
+    Uses ``os.scandir`` without ``stat`` (the d_type of the entry is enough), about 1M entries/s;
+    symlinked folders are not followed, so a link loop cannot hang a scan.
+    """
+    stack = [""]
+    while stack:
+        rel = stack.pop()
+        try:
+            with os.scandir(folder / rel if rel else folder) as it:
+                entries = list(it)
+        except OSError:
+            continue  # an unreadable subfolder: skip it, the scan goes on
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            child = f"{rel}/{entry.name}" if rel else entry.name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(child)
+                    continue
+            except OSError:
+                continue
+            if os.path.splitext(entry.name)[1].lower() in image_mod.IMAGE_EXTENSIONS:
+                yield child
+
+
+def add_folder(project: project_mod.Project, folder: Path | str) -> AddResult:
+    """Add ``folder`` (recursively) to the project, or rescan it if it is there already.
+
+    Only names are listed and stored here. New files are added; files that disappeared are flagged
+    missing (never deleted with their labels); files that came back are unflagged; files whose size
+    or time changed are queued for re-indexing. Call :func:`index_pending` next.
+    """
+    root = Path(folder).expanduser().resolve()
+    if not root.is_dir():
+        raise project_mod.ProjectError(f"{root} is not a folder")
+    names = list(list_image_files(root))
+    with project.write() as (session, revision):
+        root_row = session.execute(
+            sa.select(models.ImageRootRow).where(models.ImageRootRow.path == str(root))
+        ).scalar_one_or_none()
+        if root_row is None:
+            order = session.execute(
+                sa.select(sa.func.coalesce(sa.func.max(models.ImageRootRow.sort_order), -1))
+            ).scalar_one()
+            root_row = models.ImageRootRow(
+                id=ids.new_id(), path=str(root), sort_order=order + 1, added_at=types.utcnow()
+            )
+            session.add(root_row)
+            session.flush()
+        root_row.last_scan_at = types.utcnow()
+        result = _sync_names(session, root_row, root, names)
+    return dataclasses.replace(
+        result,
+        changes=dataclasses.replace(result.changes, data_revision=revision),
+    )
+
+
+def _sync_names(
+    session: sa.orm.Session, root_row: models.ImageRootRow, root: Path, names: Sequence[str]
+) -> AddResult:
+    img = models.ImageRow
+    known = {
+        rel: (image_id, missing, size, mtime)
+        for image_id, rel, missing, size, mtime in session.execute(
+            sa.select(img.id, img.rel_path, img.missing, img.bytes, img.mtime).where(
+                img.root_id == root_row.id
+            )
+        )
+    }
+    now = types.utcnow()
+    author = identity.current_author()
+    new_rows = []
+    present = set(names)
+    for rel in names:
+        if rel not in known:
+            new_rows.append(
+                {
+                    "id": ids.new_id(),
+                    "root_id": root_row.id,
+                    "root_order": root_row.sort_order,
+                    "rel_path": rel,
+                    "sort_key": naming.natural_key(rel),
+                    "status": "new",
+                    "created_at": now,
+                    "updated_at": now,
+                    "author": author,
+                }
+            )
+    if new_rows:
+        # Core bulk insert: ~60k rows/s where ORM objects manage ~8k/s (perf-notes).
+        session.execute(sa.insert(img), new_rows)
+    gone = [v[0] for rel, v in known.items() if rel not in present and not v[1]]
+    back = [v[0] for rel, v in known.items() if rel in present and v[1]]
+    changed = []
+    for rel, (image_id, missing, size, mtime) in known.items():
+        if rel in present and not missing and size is not None:
+            try:
+                st = os.stat(root / rel)
+            except OSError:
+                continue
+            if st.st_size != size or (mtime is not None and abs(st.st_mtime - mtime) > 1e-3):
+                changed.append(image_id)
+    for chunk in _chunks(gone):
+        session.execute(sa.update(img).where(img.id.in_(chunk)).values(missing=True))
+    for chunk in _chunks(back):
+        session.execute(
+            sa.update(img).where(img.id.in_(chunk)).values(missing=False, indexed=False)
+        )
+    for chunk in _chunks(changed):
+        session.execute(sa.update(img).where(img.id.in_(chunk)).values(indexed=False))
+    touched = frozenset(gone) | frozenset(back) | frozenset(changed)
+    return AddResult(
+        root_id=root_row.id,
+        added=len(new_rows),
+        missing=len(gone),
+        returned=len(back),
+        changed=len(changed),
+        changes=Changes(images=touched, images_added=len(new_rows)),
+    )
+
+
+def pending_count(project: project_mod.Project) -> int:
+    """Images still waiting to be hashed and measured."""
+    img = models.ImageRow
+    with project.read() as session:
+        return int(
+            session.execute(
+                sa.select(sa.func.count()).where(img.indexed.is_(False), img.missing.is_(False))
+            ).scalar_one()
+        )
+
+
+def index_pending(
+    project: project_mod.Project,
+    *,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    workers: int = 2,
+) -> IndexResult:
+    """Hash and read the header of every image not indexed yet, in natural order.
+
+    Files are read on ``workers`` threads (hashing and file reads release the GIL); results are
+    committed every few hundred images, so an interruption loses at most one batch of work, never
+    data. A file whose hash matches an image flagged missing is that image moved or renamed: the
+    old row (with its labels) takes the new path and the freshly listed row is dropped.
+    """
+    max_pixels = project_mod.meta(project).max_pixels
+    img = models.ImageRow
+    root_paths = _root_paths(project)
+    with project.read() as session:
+        todo = session.execute(
+            sa.select(img.id, img.root_id, img.rel_path)
+            .where(img.indexed.is_(False), img.missing.is_(False))
+            .order_by(img.root_order, img.sort_key)
+        ).all()
+    total = len(todo)
+    done = 0
+    problems: dict[str, int] = {}
+    relinked = 0
+    changed: set[str] = set()
+    revision = 0
+    cancelled = False
+    with concurrent.futures.ThreadPoolExecutor(max(1, workers), "labeler-index") as pool:
+        for batch in _chunks(todo, _BATCH):
+            if cancel is not None and cancel.cancelled:
+                cancelled = True
+                break
+            paths = [os.path.join(root_paths[r.root_id], r.rel_path) for r in batch]
+            infos = list(pool.map(lambda p: header.inspect_file(p, max_pixels), paths))
+            with project.write() as (session, revision):
+                for row, info in zip(batch, infos, strict=True):
+                    if info.problem is not None:
+                        problems[info.problem.value] = problems.get(info.problem.value, 0) + 1
+                    if _relink_if_moved(session, row, info):
+                        relinked += 1
+                    else:
+                        _store_info(session, row.id, info)
+                    changed.add(row.id)
+            done += len(batch)
+            if progress is not None:
+                progress(done, total)
+    return IndexResult(
+        indexed=done,
+        problems=problems,
+        relinked=relinked,
+        cancelled=cancelled,
+        changes=Changes(images=frozenset(changed), data_revision=revision),
+    )
+
+
+def scan(
+    project: project_mod.Project,
+    *,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> tuple[list[AddResult], IndexResult]:
+    """Rescan every folder of the project, then index what is new or changed."""
+    adds = [
+        add_folder(project, path) for path in _root_paths(project).values() if Path(path).is_dir()
+    ]
+    return adds, index_pending(project, progress=progress, cancel=cancel)
+
+
+def _root_paths(project: project_mod.Project) -> dict[str, str]:
+    with project.read() as session:
+        return dict(
+            session.execute(
+                sa.select(models.ImageRootRow.id, models.ImageRootRow.path).order_by(
+                    models.ImageRootRow.sort_order
+                )
+            ).all()
+        )
+
+
+def _store_info(session: sa.orm.Session, image_id: str, info: header.FileInfo) -> None:
+    img = models.ImageRow
+    if info.missing:  # vanished between listing and indexing
+        session.execute(sa.update(img).where(img.id == image_id).values(missing=True))
+        return
+    session.execute(
+        sa.update(img)
+        .where(img.id == image_id)
+        .values(
+            sha256=info.sha256,
+            width=info.width,
+            height=info.height,
+            orientation=info.orientation,
+            format=info.format,
+            bytes=info.bytes,
+            mtime=info.mtime,
+            problem=info.problem.value if info.problem else None,
+            problem_detail=info.problem_detail,
+            indexed=True,
+        )
+    )
+
+
+def _relink_if_moved(
+    session: sa.orm.Session, row: sa.Row[tuple[str, str, str]], info: header.FileInfo
+) -> bool:
+    """Re-link a missing image whose bytes now live at ``row``'s path. Returns True if it did."""
+    if info.sha256 is None or info.missing:
+        return False
+    img = models.ImageRow
+    lost = session.execute(
+        sa.select(img.id).where(img.sha256 == info.sha256, img.missing.is_(True)).limit(1)
+    ).scalar_one_or_none()
+    if lost is None:
+        return False
+    fresh = session.get(models.ImageRow, row.id)
+    assert fresh is not None
+    has_labels = session.execute(
+        sa.select(sa.func.count()).where(models.AnnotationRow.image_id == row.id)
+    ).scalar_one()
+    if has_labels or fresh.status != "new":
+        return False  # someone labeled the new path already: keep both rows rather than guess
+    root_id, root_order, rel_path, sort_key = (
+        fresh.root_id,
+        fresh.root_order,
+        fresh.rel_path,
+        fresh.sort_key,
+    )
+    # The freshly listed row was created by this scan and holds nothing; the old row keeps its labels.
+    session.delete(fresh)
+    session.flush()
+    session.execute(
+        sa.update(img)
+        .where(img.id == lost)
+        .values(
+            root_id=root_id,
+            root_order=root_order,
+            rel_path=rel_path,
+            sort_key=sort_key,
+            missing=False,
+            indexed=True,
+            bytes=info.bytes,
+            mtime=info.mtime,
+            updated_at=types.utcnow(),
+            dirty=True,
+        )
+    )
+    return True
+
+
+def duplicates(project: project_mod.Project) -> list[list[str]]:
+    """Groups of relative paths (root/rel) that hold the same bytes."""
+    img = models.ImageRow
+    with project.read() as session:
+        rows = session.execute(
+            sa.select(img.sha256, models.ImageRootRow.path, img.rel_path)
+            .join(models.ImageRootRow, models.ImageRootRow.id == img.root_id)
+            .where(
+                img.missing.is_(False),
+                img.sha256.in_(
+                    sa.select(img.sha256)
+                    .where(img.sha256.is_not(None), img.missing.is_(False))
+                    .group_by(img.sha256)
+                    .having(sa.func.count() > 1)
+                ),
+            )
+            .order_by(img.sha256, img.root_order, img.sort_key)
+        ).all()
+    groups: dict[str, list[str]] = {}
+    for sha, root, rel in rows:
+        groups.setdefault(sha, []).append(os.path.join(root, rel))
+    return list(groups.values())
+
+
+def _chunks(items: Sequence[_T], size: int = 500) -> Iterator[Sequence[_T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,222 @@
+"""Creating, opening and resolving projects; small per-project app state."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+import labeler
+from labeler import paths
+from labeler.domain import ids
+from labeler.domain import schema as schema_mod
+from labeler.store import database, models, types
+
+PROJECT_SUFFIX = ".labeler"
+
+#: Images with more pixels than this are recorded as problems, not decoded (decompression bombs).
+DEFAULT_MAX_PIXELS = 200_000_000
+
+
+class ProjectError(Exception):
+    """A project that cannot be created or opened; the message says why and what to do."""
+
+
+class Project:
+    """An open project. Safe to share between threads: each call opens its own session."""
+
+    def __init__(self, db: database.Database, meta_id: str, name: str) -> None:
+        self.db = db
+        self.id = meta_id
+        self.name = name
+
+    @property
+    def path(self) -> Path:
+        return self.db.path
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[tuple[orm.Session, int]]:
+        """A write unit of work that also advances the project's data revision.
+
+        Yields the session and the new data revision (recorded in export manifests, so an export
+        can say exactly which state of the project it came from).
+        """
+        with self.db.write() as session:
+            revision = session.execute(
+                sa.update(models.ProjectMeta)
+                .values(data_revision=models.ProjectMeta.data_revision + 1)
+                .returning(models.ProjectMeta.data_revision)
+            ).scalar_one()
+            yield session, revision
+
+    def read(self) -> contextlib.AbstractContextManager[orm.Session]:
+        return self.db.read()
+
+    def close(self) -> None:
+        self.db.dispose()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Project({str(self.path)!r})"
+
+
+def resolve_project_path(target: Path | str) -> Path:
+    """The project file for ``target``: itself if it is a project file, else the folder's project.
+
+    A plain image folder's project lives in the user's data directory, named after the folder plus a
+    hash of its absolute path (two folders with the same name never share a project).
+    """
+    path = Path(target).expanduser()
+    if path.is_dir():
+        folder = path.resolve()
+        digest = hashlib.sha256(str(folder).encode()).hexdigest()[:10]
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", folder.name) or "root"
+        projects = paths.data_dir() / "projects"
+        projects.mkdir(parents=True, exist_ok=True)
+        return projects / f"{safe}-{digest}{PROJECT_SUFFIX}"
+    return path
+
+
+def create_project(
+    path: Path | str,
+    *,
+    name: str | None = None,
+    classes: Sequence[str] = (),
+    tasks: schema_mod.TaskKinds | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    author: str | None = None,
+) -> Project:
+    """Create a new, empty project file at ``path`` with the given classes.
+
+    Raises:
+        ProjectError: when the file exists already or cannot be written.
+    """
+    from labeler.services import identity
+
+    path = Path(path)
+    if path.exists():
+        raise ProjectError(f"{path} exists already; open it instead of creating it")
+    if not path.parent.is_dir():
+        raise ProjectError(f"cannot create {path}: folder {path.parent} does not exist")
+    tasks = tasks or schema_mod.TaskKinds()
+    who = author or identity.current_author()
+    now = types.utcnow()
+    seen: set[str] = set()
+    rows = []
+    for order, raw in enumerate(classes):
+        clean = schema_mod.check_class_name(raw)
+        if clean in seen:
+            raise ProjectError(f"class {clean!r} is listed twice")
+        seen.add(clean)
+        rows.append(
+            {
+                "id": ids.new_id(),
+                "name": clean,
+                "color": schema_mod.PALETTE[order % len(schema_mod.PALETTE)],
+                "hotkey": str(order + 1) if order < 9 else None,
+                "sort_order": order,
+                "created_at": now,
+                "updated_at": now,
+                "author": who,
+            }
+        )
+    db = database.Database(path)
+    try:
+        db.upgrade()
+        meta_id = ids.new_id()
+        with db.write() as session:
+            session.add(
+                models.ProjectMeta(
+                    id=meta_id,
+                    name=name or path.stem,
+                    created_at=now,
+                    created_by_version=labeler.__version__,
+                    tag_mode=tasks.tags.value,
+                    boxes=tasks.boxes,
+                    polygons=tasks.polygons,
+                    schema_version=1,
+                    data_revision=0,
+                    max_pixels=max_pixels,
+                    settings={},
+                )
+            )
+            if rows:
+                session.execute(sa.insert(models.LabelClassRow), rows)
+    except Exception:
+        db.dispose()
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"{path}{suffix}")
+        raise
+    return Project(db, meta_id, name or path.stem)
+
+
+def open_project(path: Path | str) -> Project:
+    """Open a project file, upgrading an older one in place (with its data).
+
+    Raises:
+        ProjectError: when the file is missing, not a labeler project, or made by a newer labeler.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ProjectError(f"no project at {path}")
+    with open(path, "rb") as fh:
+        if fh.read(16) != b"SQLite format 3\x00":
+            raise ProjectError(f"{path} is not a labeler project (not an SQLite file)")
+    db = database.Database(path)
+    try:
+        db.upgrade()
+        with db.read() as session:
+            meta = session.execute(sa.select(models.ProjectMeta)).scalar_one_or_none()
+    except database.StoreError as exc:
+        db.dispose()
+        raise ProjectError(str(exc)) from exc
+    except sa.exc.DatabaseError as exc:
+        db.dispose()
+        raise ProjectError(f"{path} cannot be read as a labeler project: {exc.orig}") from exc
+    if meta is None:
+        db.dispose()
+        raise ProjectError(f"{path} is not a labeler project (no project record)")
+    return Project(db, meta.id, meta.name)
+
+
+def open_or_create(target: Path | str) -> tuple[Project, bool]:
+    """Open the project for ``target`` (a project file or an image folder), creating a folder's
+    project on first use. Returns the project and whether it was created."""
+    path = resolve_project_path(target)
+    if path.exists():
+        return open_project(path), False
+    if not Path(target).is_dir():
+        raise ProjectError(f"no project at {path}")
+    return create_project(path, name=Path(target).resolve().name), True
+
+
+def get_state(project: Project, key: str) -> Any | None:
+    """A small JSON value the app keeps per project (the image and view the user left)."""
+    with project.read() as session:
+        return session.execute(
+            sa.select(models.AppStateRow.value).where(models.AppStateRow.key == key)
+        ).scalar_one_or_none()
+
+
+def set_state(project: Project, key: str, value: Any) -> None:
+    """Store a small JSON value; not part of the project's data revision."""
+    with project.db.write() as session:
+        session.merge(models.AppStateRow(key=key, value=value))
+
+
+def meta(project: Project) -> models.ProjectMeta:
+    with project.read() as session:
+        return session.execute(sa.select(models.ProjectMeta)).scalar_one()

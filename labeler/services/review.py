@@ -1,0 +1,119 @@
+"""Image status and review: mark done, skip, flag for review, approve or reject with a comment."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+
+from labeler.domain import ids
+from labeler.domain import status as status_mod
+from labeler.domain.changes import Changes
+from labeler.services import identity
+from labeler.services import project as project_mod
+from labeler.store import models, types
+
+S = status_mod.ImageStatus
+
+
+class ReviewError(ValueError):
+    """A status change that cannot be made (unknown image, reject without a comment)."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReviewEntry:
+    """One status change or comment on an image: who, when, what."""
+
+    id: str
+    image_id: str
+    action: str  # "status" or "comment"
+    from_status: status_mod.ImageStatus | None
+    to_status: status_mod.ImageStatus | None
+    comment: str | None
+    author: str
+    at: dt.datetime
+
+
+def set_status(
+    project: project_mod.Project,
+    image_ids: Sequence[str],
+    status: status_mod.ImageStatus,
+    comment: str | None = None,
+) -> Changes:
+    """Set the status of images, recording who did it, when, and the comment.
+
+    Rejecting requires a comment (the annotator needs to know what to fix). Setting the status an
+    image already has records only the comment, if any.
+    """
+    comment = (comment or "").strip() or None
+    if status is S.REJECTED and comment is None:
+        raise ReviewError("say why the image is rejected (a comment is required)")
+    author = identity.current_author()
+    now = types.utcnow()
+    changed: set[str] = set()
+    with project.write() as (session, revision):
+        for image_id in image_ids:
+            image = session.get(models.ImageRow, image_id)
+            if image is None:
+                raise ReviewError(f"no image {image_id}")
+            old = S(image.status)
+            if old is status and comment is None:
+                continue
+            session.add(
+                models.ReviewActionRow(
+                    id=ids.new_id(),
+                    image_id=image_id,
+                    action="status" if old is not status else "comment",
+                    from_status=old.value,
+                    to_status=status.value,
+                    comment=comment,
+                    created_at=now,
+                    updated_at=now,
+                    author=author,
+                    dirty=True,
+                    deleted=False,
+                )
+            )
+            image.status = status.value
+            image.status_by = author
+            image.status_at = now
+            image.updated_at = now
+            image.dirty = True
+            changed.add(image_id)
+    return Changes(images=frozenset(changed), data_revision=revision)
+
+
+def add_comment(project: project_mod.Project, image_id: str, comment: str) -> Changes:
+    """A comment on an image without changing its status."""
+    with project.read() as session:
+        image = session.get(models.ImageRow, image_id)
+        if image is None:
+            raise ReviewError(f"no image {image_id}")
+        current = S(image.status)
+    if not comment.strip():
+        raise ReviewError("the comment is empty")
+    return set_status(project, [image_id], current, comment)
+
+
+def review_log(project: project_mod.Project, image_id: str) -> list[ReviewEntry]:
+    """Status changes and comments of an image, oldest first."""
+    r = models.ReviewActionRow
+    with project.read() as session:
+        rows = session.execute(
+            sa.select(r).where(r.image_id == image_id, r.deleted.is_(False)).order_by(r.created_at)
+        ).scalars()
+        return [
+            ReviewEntry(
+                id=row.id,
+                image_id=row.image_id,
+                action=row.action,
+                from_status=S(row.from_status) if row.from_status else None,
+                to_status=S(row.to_status) if row.to_status else None,
+                comment=row.comment,
+                author=row.author,
+                at=row.created_at,
+            )
+            for row in rows
+        ]

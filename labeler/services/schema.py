@@ -1,0 +1,313 @@
+"""Editing the label schema: classes (add, rename, recolour, hotkey, reorder, merge, delete), tasks.
+
+Classes are rows with stable UUIDs: renaming and merging are edits, never new classes. Deleting is a
+tombstone. Every change bumps the schema version (the sync service versions schema changes).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from labeler.domain import ids
+from labeler.domain import schema as schema_mod
+from labeler.domain.changes import Changes
+from labeler.services import identity
+from labeler.services import project as project_mod
+from labeler.store import models, types
+
+C = models.LabelClassRow
+SchemaError = schema_mod.SchemaError
+
+
+class _Unset(enum.Enum):
+    UNSET = "unset"
+
+
+UNSET = _Unset.UNSET
+"""Marks "leave as it is" where None is a meaningful value (no hotkey)."""
+
+
+def get_schema(project: project_mod.Project) -> schema_mod.LabelSchema:
+    with project.read() as session:
+        meta = session.execute(sa.select(models.ProjectMeta)).scalar_one()
+        classes = session.execute(
+            sa.select(C).where(C.deleted.is_(False)).order_by(C.sort_order, C.name)
+        ).scalars()
+        attrs = session.execute(
+            sa.select(models.AttributeDefRow)
+            .where(models.AttributeDefRow.deleted.is_(False))
+            .order_by(models.AttributeDefRow.sort_order)
+        ).scalars()
+        return schema_mod.LabelSchema(
+            classes=tuple(
+                schema_mod.LabelClass(c.id, c.name, c.color, c.hotkey, i)
+                for i, c in enumerate(classes)
+            ),
+            attributes=tuple(
+                schema_mod.AttributeDef(
+                    a.id,
+                    a.name,
+                    schema_mod.AttributeKind(a.kind),
+                    tuple(a.choices or ()),
+                    a.default,
+                    a.sort_order,
+                )
+                for a in attrs
+            ),
+            tasks=schema_mod.TaskKinds(
+                schema_mod.TagMode(meta.tag_mode), meta.boxes, meta.polygons
+            ),
+            version=meta.schema_version,
+        )
+
+
+def add_class(
+    project: project_mod.Project, name: str, color: str | None = None, hotkey: str | None = None
+) -> Changes:
+    """Add a class at the end of the schema. Raises SchemaError on a duplicate name or hotkey clash."""
+    clean = schema_mod.check_class_name(name)
+    key = schema_mod.check_hotkey(hotkey)
+    now = types.utcnow()
+    with project.write() as (session, revision):
+        live = _live(session)
+        _check_unique(live, name=clean, hotkey=key)
+        if color is None:
+            color = schema_mod.PALETTE[len(live) % len(schema_mod.PALETTE)]
+        if key is None and len(live) < 9:
+            used = {c.hotkey for c in live}
+            key = next((str(d) for d in range(1, 10) if str(d) not in used), None)
+        session.add(
+            C(
+                id=ids.new_id(), name=clean, color=schema_mod.check_colour(color), hotkey=key,
+                sort_order=max((c.sort_order for c in live), default=-1) + 1, created_at=now,
+                updated_at=now, author=identity.current_author(), dirty=True, deleted=False,
+            )
+        )  # fmt: skip
+        _bump_version(session)
+    return Changes(schema=True, data_revision=revision)
+
+
+def update_class(
+    project: project_mod.Project,
+    class_id: str,
+    *,
+    name: str | None = None,
+    color: str | None = None,
+    hotkey: str | _Unset | None = UNSET,
+) -> Changes:
+    """Rename, recolour or re-key a class (its id, and so its annotations, stay)."""
+    with project.write() as (session, revision):
+        row = _get(session, class_id)
+        others = [c for c in _live(session) if c.id != class_id]
+        if name is not None:
+            clean = schema_mod.check_class_name(name)
+            _check_unique(others, name=clean)
+            row.name = clean
+        if color is not None:
+            row.color = schema_mod.check_colour(color)
+        if not isinstance(hotkey, _Unset):
+            key = schema_mod.check_hotkey(hotkey)
+            _check_unique(others, hotkey=key)
+            row.hotkey = key
+        _touch(row)
+        _bump_version(session)
+    return Changes(schema=True, data_revision=revision)
+
+
+def reorder_classes(project: project_mod.Project, class_ids: Sequence[str]) -> Changes:
+    """Put the classes in this order (it decides export class ids: YOLO 0..n-1, COCO 1..n)."""
+    with project.write() as (session, revision):
+        live = {c.id: c for c in _live(session)}
+        if set(class_ids) != set(live) or len(class_ids) != len(live):
+            raise SchemaError("the new order must list every class exactly once")
+        for order, class_id in enumerate(class_ids):
+            if live[class_id].sort_order != order:
+                live[class_id].sort_order = order
+                _touch(live[class_id])
+        _bump_version(session)
+    return Changes(schema=True, data_revision=revision)
+
+
+def merge_classes(
+    project: project_mod.Project, source_ids: Sequence[str], target_id: str
+) -> Changes:
+    """Move every annotation of the source classes to the target, then delete the sources."""
+    sources = [s for s in source_ids if s != target_id]
+    with project.write() as (session, revision):
+        _get(session, target_id)
+        for s in sources:
+            _get(session, s)
+        changes = _move_annotations(session, sources, target_id)
+        for s in sources:
+            row = _get(session, s)
+            row.deleted = True
+            row.hotkey = None
+            _touch(row)
+        _bump_version(session)
+    return Changes(
+        schema=True,
+        annotations=changes[0],
+        annotation_images=changes[1],
+        data_revision=revision,
+    )
+
+
+def delete_class(
+    project: project_mod.Project, class_id: str, *, reassign_to: str | None = None
+) -> Changes:
+    """Delete a class. Its annotations move to ``reassign_to`` if given, else they are deleted too."""
+    from labeler.services import annotate
+
+    with project.write() as (session, revision):
+        row = _get(session, class_id)
+        if reassign_to is not None:
+            _get(session, reassign_to)
+            moved, images = _move_annotations(session, [class_id], reassign_to)
+        else:
+            now = types.utcnow()
+            author = identity.current_author()
+            rows = (
+                session.execute(
+                    sa.select(models.AnnotationRow).where(
+                        models.AnnotationRow.class_id == class_id,
+                        models.AnnotationRow.deleted.is_(False),
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            for ann in rows:
+                ann.deleted = True
+                annotate._bump(ann, author, now)
+                annotate._record(session, ann, "delete", author, now)
+            moved = frozenset(a.id for a in rows)
+            images = frozenset(a.image_id for a in rows)
+            for image_id in images:
+                annotate._after_edit(session, annotate._image(session, image_id), author, now)
+        row.deleted = True
+        row.hotkey = None
+        _touch(row)
+        _bump_version(session)
+    return Changes(schema=True, annotations=moved, annotation_images=images, data_revision=revision)
+
+
+def class_counts(project: project_mod.Project) -> dict[str, int]:
+    """Live annotations per class id (tags and shapes)."""
+    a = models.AnnotationRow
+    with project.read() as session:
+        return {
+            cid: n
+            for cid, n in session.execute(
+                sa.select(a.class_id, sa.func.count())
+                .where(a.deleted.is_(False), a.class_id.is_not(None))
+                .group_by(a.class_id)
+            )
+        }
+
+
+def set_tasks(project: project_mod.Project, tasks: schema_mod.TaskKinds) -> Changes:
+    """Choose the kinds of labels the project uses."""
+    with project.write() as (session, revision):
+        meta = session.execute(sa.select(models.ProjectMeta)).scalar_one()
+        meta.tag_mode = tasks.tags.value
+        meta.boxes = tasks.boxes
+        meta.polygons = tasks.polygons
+        meta.schema_version += 1
+    return Changes(schema=True, project=True, data_revision=revision)
+
+
+def find_class(project: project_mod.Project, name_or_id: str) -> schema_mod.LabelClass:
+    """A live class by name (exact, then case-insensitive) or id. Raises SchemaError if none."""
+    classes = get_schema(project).classes
+    for test in (
+        lambda c: c.id == name_or_id or c.name == name_or_id,
+        lambda c: c.name.casefold() == name_or_id.casefold(),
+    ):
+        found = [c for c in classes if test(c)]
+        if len(found) == 1:
+            return found[0]
+    names = ", ".join(c.name for c in classes) or "(none)"
+    raise SchemaError(f"no class {name_or_id!r}; classes are: {names}")
+
+
+def _move_annotations(
+    session: orm.Session, sources: Sequence[str], target_id: str
+) -> tuple[frozenset[str], frozenset[str]]:
+    from labeler.services import annotate
+
+    now = types.utcnow()
+    author = identity.current_author()
+    rows = (
+        session.execute(
+            sa.select(models.AnnotationRow).where(
+                models.AnnotationRow.class_id.in_(list(sources)),
+                models.AnnotationRow.deleted.is_(False),
+            )
+        )
+        .scalars()
+        .all()
+    )
+    # An image tagged with both a source and the target keeps one tag of the target.
+    tagged_target = set(
+        session.execute(
+            sa.select(models.AnnotationRow.image_id).where(
+                models.AnnotationRow.class_id == target_id,
+                models.AnnotationRow.kind == "tag",
+                models.AnnotationRow.deleted.is_(False),
+            )
+        ).scalars()
+    )
+    for ann in rows:
+        if ann.kind == "tag" and ann.image_id in tagged_target:
+            ann.deleted = True
+            op = "delete"
+        else:
+            ann.class_id = target_id
+            op = "update"
+            if ann.kind == "tag":
+                tagged_target.add(ann.image_id)
+        annotate._bump(ann, author, now)
+        annotate._record(session, ann, op, author, now)
+    images = frozenset(a.image_id for a in rows)
+    for image_id in images:
+        annotate._after_edit(session, annotate._image(session, image_id), author, now)
+    return frozenset(a.id for a in rows), images
+
+
+def _live(session: orm.Session) -> list[models.LabelClassRow]:
+    return list(
+        session.execute(sa.select(C).where(C.deleted.is_(False)).order_by(C.sort_order)).scalars()
+    )
+
+
+def _get(session: orm.Session, class_id: str) -> models.LabelClassRow:
+    row = session.get(C, class_id)
+    if row is None or row.deleted:
+        raise SchemaError(f"no class {class_id}")
+    return row
+
+
+def _check_unique(
+    others: Sequence[models.LabelClassRow], *, name: str | None = None, hotkey: str | None = None
+) -> None:
+    for other in others:
+        if name is not None and other.name.casefold() == name.casefold():
+            raise SchemaError(f"a class named {other.name!r} exists already")
+        if hotkey is not None and other.hotkey == hotkey:
+            raise SchemaError(f"hotkey {hotkey!r} is taken by class {other.name!r}")
+
+
+def _touch(row: models.LabelClassRow) -> None:
+    row.updated_at = types.utcnow()
+    row.author = identity.current_author()
+    row.dirty = True
+
+
+def _bump_version(session: orm.Session) -> None:
+    session.execute(
+        sa.update(models.ProjectMeta).values(schema_version=models.ProjectMeta.schema_version + 1)
+    )

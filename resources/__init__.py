@@ -1,0 +1,1 @@
+"""Files shipped with labeler: the sample dataset, gateway policy templates."""
