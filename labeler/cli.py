@@ -34,13 +34,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
     if handler is None:
         # `labeler` on its own starts the app.
-        from labeler import cli_app  # noqa: PLC0415
+        from labeler import cli_app
 
         return cli_app.open_app(None)
     try:
         return handler(args)
     except KeyboardInterrupt:
-        print("labeler: interrupted (work done so far is saved; run the command again to continue)", file=sys.stderr)
+        print(
+            "labeler: interrupted (work done so far is saved; run the command again to continue)",
+            file=sys.stderr,
+        )
         return 130
     except (CliError, project_mod.ProjectError, ValueError, OSError) as exc:
         print(f"labeler: error: {exc}", file=sys.stderr)
@@ -49,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _server_main(argv: list[str]) -> int:
     try:
-        from labeler.server import cli as server_cli  # noqa: PLC0415
+        from labeler.server import cli as server_cli
     except ImportError as exc:
         print(
             f"labeler: error: the sync service needs the server extra ({exc.name} is missing): "
@@ -61,7 +64,7 @@ def _server_main(argv: list[str]) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from labeler import cli_app, cli_data, cli_project  # noqa: PLC0415
+    from labeler import cli_app, cli_data, cli_project
 
     parser = argparse.ArgumentParser(
         prog="labeler",
@@ -92,7 +95,7 @@ def emit(args: argparse.Namespace, payload: dict[str, Any], text: str) -> None:
 
 def progress_bar(desc: str, args: argparse.Namespace) -> Callable[[int, int], None]:
     """A tqdm progress callback on stderr; silent with --json or when stderr is not a terminal."""
-    from tqdm import tqdm  # noqa: PLC0415
+    from tqdm import tqdm
 
     quiet = getattr(args, "json", False) or not os.isatty(2)
     bar: Any = None
@@ -112,7 +115,9 @@ def progress_bar(desc: str, args: argparse.Namespace) -> Callable[[int, int], No
 
 
 def project_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("project", metavar="PROJECT", type=Path, help="a .labeler file or an image folder")
+    parser.add_argument(
+        "project", metavar="PROJECT", type=Path, help="a .labeler file or an image folder"
+    )
 
 
 def json_arg(parser: argparse.ArgumentParser) -> None:

@@ -22,12 +22,18 @@ DEMO_LABELED = 8
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("open", help="start the desktop app on a project or image folder")
-    p.add_argument("project", nargs="?", type=Path, metavar="PROJECT", help="a .labeler file or image folder")
+    p.add_argument(
+        "project", nargs="?", type=Path, metavar="PROJECT", help="a .labeler file or image folder"
+    )
     p.set_defaults(handler=lambda a: open_app(a.project))
 
     p = sub.add_parser("demo", help="create the bundled sample project and open it in the app")
-    p.add_argument("--dir", type=Path, help="where to put the sample (default: the user's data directory)")
-    p.add_argument("--no-gui", action="store_true", help="only create the project and say where it is")
+    p.add_argument(
+        "--dir", type=Path, help="where to put the sample (default: the user's data directory)"
+    )
+    p.add_argument(
+        "--no-gui", action="store_true", help="only create the project and say where it is"
+    )
     cli.json_arg(p)
     p.set_defaults(handler=cmd_demo)
 
@@ -42,7 +48,7 @@ def open_app(target: Path | None) -> int:
         project_path = project.path
         project.close()
     try:
-        from ui import app  # noqa: PLC0415
+        from ui import app
     except ImportError as exc:
         raise cli.CliError(f"the desktop app cannot start: {exc}") from exc
     return int(app.run(project_path))
@@ -52,7 +58,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     folder: Path = args.dir or paths.data_dir() / "demo"
     path = create_demo(folder)
     if args.no_gui:
-        cli.emit(args, {"project": str(path)}, f"sample project ready: {path}\nopen it with: labeler open {path}")
+        cli.emit(
+            args,
+            {"project": str(path)},
+            f"sample project ready: {path}\nopen it with: labeler open {path}",
+        )
         return 0
     return open_app(path)
 
@@ -73,7 +83,9 @@ def create_demo(folder: Path) -> Path:
                 shutil.copyfile(src, target / item.name)
     truth = json.loads(sample.joinpath("labels.json").read_text())
     tasks = schema_mod.TaskKinds(tags=schema_mod.TagMode.NONE, boxes=True, polygons=True)
-    with project_mod.create_project(path, name="sample parts", classes=truth["classes"], tasks=tasks) as project:
+    with project_mod.create_project(
+        path, name="sample parts", classes=truth["classes"], tasks=tasks
+    ) as project:
         indexing.add_folder(project, target)
         indexing.index_pending(project)
         by_name = {c.name: c.id for c in schema.get_schema(project).classes}
@@ -82,9 +94,13 @@ def create_demo(folder: Path) -> Path:
             for shape in truth["images"].get(image.rel_path, []):
                 polygon = geo.Polygon(tuple((float(x), float(y)) for x, y in shape["polygon"]))
                 if shape["class"] == "bracket":  # brackets as polygons, round parts as boxes
-                    shapes.append(ann_mod.NewShape(by_name[shape["class"]], geo.ShapeKind.POLYGON, polygon))
+                    shapes.append(
+                        ann_mod.NewShape(by_name[shape["class"]], geo.ShapeKind.POLYGON, polygon)
+                    )
                 else:
-                    shapes.append(ann_mod.NewShape(by_name[shape["class"]], geo.ShapeKind.BOX, polygon.bounds))
+                    shapes.append(
+                        ann_mod.NewShape(by_name[shape["class"]], geo.ShapeKind.BOX, polygon.bounds)
+                    )
             annotate.add_annotations(project, image.id, shapes)
             review.set_status(project, [image.id], status_mod.ImageStatus.DONE)
     return path

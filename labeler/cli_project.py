@@ -16,8 +16,12 @@ from labeler.services import project as project_mod
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("new", help="create a project from an image folder and index it")
     p.add_argument("project", metavar="PROJECT", type=Path, help="the .labeler file to create")
-    p.add_argument("--images", required=True, type=Path, metavar="DIR", help="folder of images (recursive)")
-    p.add_argument("--classes", default="", help="comma-separated class names, in order (e.g. cat,dog)")
+    p.add_argument(
+        "--images", required=True, type=Path, metavar="DIR", help="folder of images (recursive)"
+    )
+    p.add_argument(
+        "--classes", default="", help="comma-separated class names, in order (e.g. cat,dog)"
+    )
     p.add_argument(
         "--tags", choices=[m.value for m in schema_mod.TagMode], default="none",
         help="image-level tags: none, single (one class per image) or multi (multi-label)",
@@ -31,7 +35,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cli.json_arg(p)
     p.set_defaults(handler=cmd_new)
 
-    p = sub.add_parser("scan", help="rescan the project's folders: add new files, flag missing, re-link moved")
+    p = sub.add_parser(
+        "scan", help="rescan the project's folders: add new files, flag missing, re-link moved"
+    )
     cli.project_arg(p)
     cli.json_arg(p)
     p.set_defaults(handler=cmd_scan)
@@ -89,7 +95,9 @@ def cmd_new(args: argparse.Namespace) -> int:
     tasks = schema_mod.TaskKinds(
         tags=schema_mod.TagMode(args.tags), boxes=not args.no_boxes, polygons=args.polygons
     )
-    with project_mod.create_project(path, classes=classes, tasks=tasks, max_pixels=args.max_pixels) as project:
+    with project_mod.create_project(
+        path, classes=classes, tasks=tasks, max_pixels=args.max_pixels
+    ) as project:
         added = indexing.add_folder(project, args.images)
         result = _index(project, args)
         summary = stats.statistics(project)
@@ -139,7 +147,9 @@ def _problem_lines(summary: stats.ProjectStats, result: indexing.IndexResult) ->
         lines.append(f"{len(summary.problems)} files cannot be labeled (skipped):")
         lines += [f"  {p.path}: {p.detail}" for p in summary.problems[:50]]
         if len(summary.problems) > 50:
-            lines.append(f"  ... and {len(summary.problems) - 50} more (labeler stats --json lists all)")
+            lines.append(
+                f"  ... and {len(summary.problems) - 50} more (labeler stats --json lists all)"
+            )
     for group in summary.duplicates[:20]:
         lines.append("duplicate files (same bytes): " + ", ".join(group))
     return lines
@@ -176,7 +186,9 @@ def cmd_classes(args: argparse.Namespace) -> int:
             schema.update_class(project, schema.find_class(project, args.old).id, name=args.new)
         elif args.action == "remove":
             target = schema.find_class(project, args.to).id if args.to else None
-            schema.delete_class(project, schema.find_class(project, args.name).id, reassign_to=target)
+            schema.delete_class(
+                project, schema.find_class(project, args.name).id, reassign_to=target
+            )
         current = schema.get_schema(project)
         counts = schema.class_counts(project)
     rows: list[dict[str, Any]] = [
@@ -185,7 +197,8 @@ def cmd_classes(args: argparse.Namespace) -> int:
         for c in current.classes
     ]  # fmt: skip
     text = "\n".join(
-        f"{r['order']:>3}  {r['hotkey'] or ' '}  {r['color']}  {r['name']}  ({r['annotations']})" for r in rows
+        f"{r['order']:>3}  {r['hotkey'] or ' '}  {r['color']}  {r['name']}  ({r['annotations']})"
+        for r in rows
     )
     cli.emit(args, {"classes": rows}, text or "(no classes)")
     return 0

@@ -207,13 +207,12 @@ def set_tags(project: project_mod.Project, image_id: str, class_ids: Sequence[st
 def tags_of(project: project_mod.Project, image_id: str) -> list[str]:
     """Class ids of the image's live tags."""
     with project.read() as session:
-        return list(
-            session.execute(
-                sa.select(A.class_id).where(
-                    A.image_id == image_id, A.kind == "tag", A.deleted.is_(False)
-                )
-            ).scalars()
-        )
+        found = session.execute(
+            sa.select(A.class_id).where(
+                A.image_id == image_id, A.kind == "tag", A.deleted.is_(False)
+            )
+        ).scalars()
+        return [c for c in found if c is not None]
 
 
 def history(project: project_mod.Project, image_id: str) -> list[ann_mod.HistoryEntry]:

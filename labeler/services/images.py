@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Any, Unpack
 
 import sqlalchemy as sa
 
@@ -140,7 +141,7 @@ def next_image_id(
         return None if first is None or first == after_id else str(first)
 
 
-def _select_images() -> sa.Select[tuple[object, ...]]:
+def _select_images() -> sa.Select[Unpack[tuple[Any, ...]]]:
     img = models.ImageRow
     return sa.select(
         img.id,
@@ -163,7 +164,7 @@ def _select_images() -> sa.Select[tuple[object, ...]]:
     ).join(models.ImageRootRow, models.ImageRootRow.id == img.root_id)
 
 
-def _to_image(row: sa.Row[tuple[object, ...]]) -> image_mod.Image:
+def _to_image(row: sa.Row[Any]) -> image_mod.Image:
     m = row._mapping
     return image_mod.Image(
         id=m["id"],

@@ -246,7 +246,7 @@ def index_pending(
                 for row, info in zip(batch, infos, strict=True):
                     if info.problem is not None:
                         problems[info.problem.value] = problems.get(info.problem.value, 0) + 1
-                    if _relink_if_moved(session, row, info):
+                    if _relink_if_moved(session, row.id, info):
                         relinked += 1
                     else:
                         _store_info(session, row.id, info)
@@ -310,10 +310,8 @@ def _store_info(session: sa.orm.Session, image_id: str, info: header.FileInfo) -
     )
 
 
-def _relink_if_moved(
-    session: sa.orm.Session, row: sa.Row[tuple[str, str, str]], info: header.FileInfo
-) -> bool:
-    """Re-link a missing image whose bytes now live at ``row``'s path. Returns True if it did."""
+def _relink_if_moved(session: sa.orm.Session, image_id: str, info: header.FileInfo) -> bool:
+    """Re-link a missing image whose bytes now live at ``image_id``'s path. Returns True if it did."""
     if info.sha256 is None or info.missing:
         return False
     img = models.ImageRow
@@ -322,10 +320,10 @@ def _relink_if_moved(
     ).scalar_one_or_none()
     if lost is None:
         return False
-    fresh = session.get(models.ImageRow, row.id)
+    fresh = session.get(models.ImageRow, image_id)
     assert fresh is not None
     has_labels = session.execute(
-        sa.select(sa.func.count()).where(models.AnnotationRow.image_id == row.id)
+        sa.select(sa.func.count()).where(models.AnnotationRow.image_id == image_id)
     ).scalar_one()
     if has_labels or fresh.status != "new":
         return False  # someone labeled the new path already: keep both rows rather than guess
@@ -377,7 +375,7 @@ def duplicates(project: project_mod.Project) -> list[list[str]]:
         ).all()
     groups: dict[str, list[str]] = {}
     for sha, root, rel in rows:
-        groups.setdefault(sha, []).append(os.path.join(root, rel))
+        groups.setdefault(str(sha), []).append(os.path.join(root, rel))
     return list(groups.values())
 
 

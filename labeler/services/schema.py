@@ -199,14 +199,13 @@ def class_counts(project: project_mod.Project) -> dict[str, int]:
     """Live annotations per class id (tags and shapes)."""
     a = models.AnnotationRow
     with project.read() as session:
-        return {
-            cid: n
-            for cid, n in session.execute(
+        return dict(
+            session.execute(
                 sa.select(a.class_id, sa.func.count())
                 .where(a.deleted.is_(False), a.class_id.is_not(None))
                 .group_by(a.class_id)
             )
-        }
+        )
 
 
 def set_tasks(project: project_mod.Project, tasks: schema_mod.TaskKinds) -> Changes:
@@ -223,11 +222,9 @@ def set_tasks(project: project_mod.Project, tasks: schema_mod.TaskKinds) -> Chan
 def find_class(project: project_mod.Project, name_or_id: str) -> schema_mod.LabelClass:
     """A live class by name (exact, then case-insensitive) or id. Raises SchemaError if none."""
     classes = get_schema(project).classes
-    for test in (
-        lambda c: c.id == name_or_id or c.name == name_or_id,
-        lambda c: c.name.casefold() == name_or_id.casefold(),
-    ):
-        found = [c for c in classes if test(c)]
+    exact = [c for c in classes if name_or_id in (c.id, c.name)]
+    loose = [c for c in classes if c.name.casefold() == name_or_id.casefold()]
+    for found in (exact, loose):
         if len(found) == 1:
             return found[0]
     names = ", ".join(c.name for c in classes) or "(none)"

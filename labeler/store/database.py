@@ -117,9 +117,12 @@ class Database:
 
     def backup_to(self, target: Path) -> None:
         """A consistent copy while the project is in use (SQLite's online backup API)."""
-        with contextlib.closing(
-            sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000)
-        ) as src, contextlib.closing(sqlite3.connect(str(target))) as dst:
+        with (
+            contextlib.closing(
+                sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000)
+            ) as src,
+            contextlib.closing(sqlite3.connect(str(target))) as dst,
+        ):
             src.backup(dst)
             dst.execute("PRAGMA journal_mode=DELETE")
 

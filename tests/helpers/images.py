@@ -1,0 +1,64 @@
+"""Real image files for tests: JPEGs with EXIF orientation, broken files, decompression bombs."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+from PIL import Image
+
+
+def jpeg(path: Path, size: tuple[int, int] = (64, 48), *, color: tuple[int, int, int] = (200, 30, 30),
+         orientation: int | None = None, quality: int = 85) -> Path:  # fmt: skip
+    """Write a JPEG of ``size`` (as stored); with ``orientation`` an EXIF tag is added."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img = Image.new("RGB", size, color)
+    # A gradient makes every file's bytes differ with its colour and size.
+    for x in range(0, size[0], max(1, size[0] // 8)):
+        img.paste((x % 256, color[1], color[2]), (x, 0, min(size[0], x + 2), size[1]))
+    if orientation is None:
+        img.save(path, quality=quality)
+    else:
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        img.save(path, quality=quality, exif=exif.tobytes())
+    return path
+
+
+def distinct_jpegs(
+    folder: Path, count: int, size: tuple[int, int] = (48, 32), prefix: str = "img"
+) -> list[Path]:
+    """``count`` JPEGs with different bytes (colour varies), named prefix_0000.jpg ..."""
+    return [
+        jpeg(folder / f"{prefix}_{i:04d}.jpg", size, color=(i % 256, (i // 256) % 256, 77))
+        for i in range(count)
+    ]
+
+
+def truncated_jpeg(path: Path) -> Path:
+    full = jpeg(path.with_name(path.stem + ".full.jpg"), (320, 240))
+    data = full.read_bytes()
+    full.unlink()
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def png_bomb(path: Path, width: int = 30_000, height: int = 30_000) -> Path:
+    """A real, valid 1-bit PNG of width × height that compresses to a few hundred KB."""
+    row = b"\x00" + b"\x00" * ((width + 7) // 8)
+    comp = zlib.compressobj(9)
+    chunks = [comp.compress(row) for _ in range(height)]
+    chunks.append(comp.flush())
+    data = b"".join(chunks)
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
+    return path
