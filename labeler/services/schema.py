@@ -204,7 +204,7 @@ def class_counts(project: project_mod.Project) -> dict[str, int]:
                 sa.select(a.class_id, sa.func.count())
                 .where(a.deleted.is_(False), a.class_id.is_not(None))
                 .group_by(a.class_id)
-            )
+            ).all()
         )
 
 

@@ -121,7 +121,7 @@ def test_moved_files_are_relinked_with_labels_and_deleted_ones_flagged(
     indexed: project_mod.Project, image_dir: Path
 ) -> None:
     # Two more files so ten can move and five can go.
-    img_files.distinct_jpegs(image_dir / "extra", 3, prefix="x")
+    img_files.distinct_jpegs(image_dir / "extra", 3, size=(50, 30), prefix="x")
     indexing.scan(indexed)
     cls = schema.find_class(indexed, "cat").id
     all_images = images.list_images(indexed, limit=100)
@@ -200,3 +200,27 @@ def test_dangling_links_and_folders_named_like_images_are_recorded_not_fatal(
     bad = images.list_images(project, images.ImageFilter(problems=True))
     assert [i.rel_path for i in bad] == ["dangling.jpg"]
     assert bad[0].missing or bad[0].problem is image_mod.Problem.UNREADABLE
+
+
+def test_moved_copies_with_the_same_bytes_each_find_their_labels(
+    project: project_mod.Project, tmp_path: Path
+) -> None:
+    folder = tmp_path / "twins"
+    img_files.jpeg(folder / "a.jpg")
+    shutil.copyfile(folder / "a.jpg", folder / "b.jpg")
+    indexing.add_folder(project, folder)
+    indexing.index_pending(project)
+    cls = schema.find_class(project, "dog").id
+    for image in images.list_images(project):
+        annotate.add_annotations(
+            project, image.id, [ann_mod.NewShape(cls, geo.ShapeKind.BOX, geo.Box(1, 1, 2, 2))]
+        )
+    (folder / "moved").mkdir()
+    shutil.move(folder / "a.jpg", folder / "moved" / "a.jpg")
+    shutil.move(folder / "b.jpg", folder / "moved" / "b.jpg")
+    _, result = indexing.scan(project)
+    assert result.relinked == 2
+    assert [(i.rel_path, i.annotation_count, i.missing) for i in images.list_images(project)] == [
+        ("moved/a.jpg", 1, False),
+        ("moved/b.jpg", 1, False),
+    ]

@@ -115,3 +115,14 @@ def test_every_write_advances_the_data_revision(indexed: project_mod.Project) ->
     with indexed.db.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT data_revision FROM project")).scalar() == before + 1
     assert indexing.pending_count(indexed) == 0
+
+
+def test_the_migrations_build_exactly_the_models(project: project_mod.Project) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from labeler.store import models
+
+    with project.db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), models.Base.metadata)
+    assert diff == []

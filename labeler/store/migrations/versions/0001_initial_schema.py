@@ -133,9 +133,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("image", schema=None) as batch_op:
         batch_op.create_index("ix_image_order", ["root_order", "sort_key"], unique=False)
-        batch_op.create_index("ix_image_pending", ["indexed"], unique=False)
-        batch_op.create_index("ix_image_sha256", ["sha256"], unique=False)
-        batch_op.create_index("ix_image_status", ["status"], unique=False)
+        batch_op.create_index(
+            "ix_image_sha256",
+            ["sha256"],
+            unique=False,
+            sqlite_where=sa.text("sha256 IS NOT NULL"),
+            postgresql_where=sa.text("sha256 IS NOT NULL"),
+        )
 
     op.create_table(
         "annotation",
@@ -202,9 +206,7 @@ def downgrade() -> None:
 
     op.drop_table("annotation")
     with op.batch_alter_table("image", schema=None) as batch_op:
-        batch_op.drop_index("ix_image_status")
         batch_op.drop_index("ix_image_sha256")
-        batch_op.drop_index("ix_image_pending")
         batch_op.drop_index("ix_image_order")
 
     op.drop_table("image")

@@ -1,0 +1,1 @@
+"""Performance measurements (not tests). Run them with ``python -m benchmarks.run``."""
