@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any, Unpack
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -141,7 +141,7 @@ def next_image_id(
         return None if first is None or first == after_id else str(first)
 
 
-def _select_images() -> sa.Select[Unpack[tuple[Any, ...]]]:
+def _select_images() -> sa.Select[*tuple[Any, ...]]:
     img = models.ImageRow
     return sa.select(
         img.id,

@@ -30,6 +30,7 @@ ProgressFn = Callable[[int, int], None]
 """Called with (done, total) as indexing advances."""
 
 _BATCH = 256
+_HEADER_COLUMNS = ("sha256", "width", "height", "orientation", "format", "bytes", "mtime", "problem", "problem_detail")  # fmt: skip
 _T = TypeVar("_T")
 
 

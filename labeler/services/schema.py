@@ -199,13 +199,12 @@ def class_counts(project: project_mod.Project) -> dict[str, int]:
     """Live annotations per class id (tags and shapes)."""
     a = models.AnnotationRow
     with project.read() as session:
-        return dict(
-            session.execute(
-                sa.select(a.class_id, sa.func.count())
-                .where(a.deleted.is_(False), a.class_id.is_not(None))
-                .group_by(a.class_id)
-            ).all()
-        )
+        rows = session.execute(
+            sa.select(a.class_id, sa.func.count())
+            .where(a.deleted.is_(False), a.class_id.is_not(None))
+            .group_by(a.class_id)
+        ).all()
+    return {str(class_id): int(n) for class_id, n in rows}
 
 
 def set_tasks(project: project_mod.Project, tasks: schema_mod.TaskKinds) -> Changes:
