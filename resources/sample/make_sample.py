@@ -35,19 +35,30 @@ def _belt(rng: random.Random) -> Image.Image:
 
 
 def _washer(draw: ImageDraw.ImageDraw, cx: float, cy: float, r: float) -> list[list[float]]:
-    draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=(180, 182, 186), outline=(120, 120, 125), width=3)
+    draw.ellipse(
+        [cx - r, cy - r, cx + r, cy + r], fill=(180, 182, 186), outline=(120, 120, 125), width=3
+    )
     draw.ellipse([cx - r * 0.45, cy - r * 0.45, cx + r * 0.45, cy + r * 0.45], fill=(64, 66, 72))
-    return [[cx + r * math.cos(a * math.pi / 8), cy + r * math.sin(a * math.pi / 8)] for a in range(16)]
+    return [
+        [cx + r * math.cos(a * math.pi / 8), cy + r * math.sin(a * math.pi / 8)] for a in range(16)
+    ]
 
 
-def _nut(draw: ImageDraw.ImageDraw, cx: float, cy: float, r: float, rot: float) -> list[list[float]]:
-    pts = [[cx + r * math.cos(rot + k * math.pi / 3), cy + r * math.sin(rot + k * math.pi / 3)] for k in range(6)]
+def _nut(
+    draw: ImageDraw.ImageDraw, cx: float, cy: float, r: float, rot: float
+) -> list[list[float]]:
+    pts = [
+        [cx + r * math.cos(rot + k * math.pi / 3), cy + r * math.sin(rot + k * math.pi / 3)]
+        for k in range(6)
+    ]
     draw.polygon([tuple(p) for p in pts], fill=(150, 130, 70), outline=(100, 85, 40))
     draw.ellipse([cx - r * 0.4, cy - r * 0.4, cx + r * 0.4, cy + r * 0.4], fill=(60, 55, 40))
     return pts
 
 
-def _bracket(draw: ImageDraw.ImageDraw, x: float, y: float, s: float, rot: float) -> list[list[float]]:
+def _bracket(
+    draw: ImageDraw.ImageDraw, x: float, y: float, s: float, rot: float
+) -> list[list[float]]:
     shape = [(0, 0), (1, 0), (1, 0.3), (0.3, 0.3), (0.3, 1), (0, 1)]
     c, si = math.cos(rot), math.sin(rot)
     pts = [[x + s * (px * c - py * si), y + s * (px * si + py * c)] for px, py in shape]
@@ -86,7 +97,9 @@ def make(seed: int = 7) -> None:
         else:
             img.save(out / name, quality=85)
         labels[name] = shapes
-    (HERE / "labels.json").write_text(json.dumps({"classes": list(CLASSES), "images": labels}, indent=1))
+    (HERE / "labels.json").write_text(
+        json.dumps({"classes": list(CLASSES), "images": labels}, indent=1)
+    )
 
 
 if __name__ == "__main__":
