@@ -40,6 +40,24 @@ def list_annotations(project: project_mod.Project, image_id: str) -> list[ann_mo
         return [to_domain(r) for r in rows]
 
 
+def annotations_of_images(
+    project: project_mod.Project, image_ids: Sequence[str]
+) -> dict[str, list[ann_mod.Annotation]]:
+    """Live annotations of many images at once, by image id (oldest first within an image)."""
+    out: dict[str, list[ann_mod.Annotation]] = {}
+    with project.read() as session:
+        for start in range(0, len(image_ids), 500):
+            chunk = list(image_ids[start : start + 500])
+            rows = session.execute(
+                sa.select(A)
+                .where(A.image_id.in_(chunk), A.deleted.is_(False))
+                .order_by(A.created_at, A.id)
+            ).scalars()
+            for row in rows:
+                out.setdefault(row.image_id, []).append(to_domain(row))
+    return out
+
+
 def get_annotations(
     project: project_mod.Project, annotation_ids: Sequence[str]
 ) -> list[ann_mod.Annotation]:
@@ -58,36 +76,47 @@ def add_annotations(
     """Create annotations on an image. A shape may bring its own id (redo re-creates the same row)."""
     author = identity.current_author()
     now = types.utcnow()
-    made: list[str] = []
     with project.write() as (session, revision):
-        image = _image(session, image_id)
-        live_classes = _live_class_ids(session)
-        for shape in shapes:
-            if shape.class_id is not None and shape.class_id not in live_classes:
-                raise AnnotationError(f"unknown class {shape.class_id}")
-            row = models.AnnotationRow(
-                id=shape.id or ids.new_id(),
-                image_id=image_id,
-                class_id=shape.class_id,
-                kind=shape.kind.value,
-                geometry=geo.geometry_to_json(shape.geometry),
-                attributes=dict(shape.attributes),
-                version=1,
-                created_at=now,
-                updated_at=now,
-                author=author,
-                dirty=True,
-                deleted=False,
-            )
-            if session.get(models.AnnotationRow, row.id) is not None:
-                raise AnnotationError(f"annotation {row.id} exists already")
-            session.add(row)
-            _record(session, row, "create", author, now)
-            made.append(row.id)
-        _after_edit(session, image, author, now)
+        made = insert_shapes(session, _image(session, image_id), shapes, author, now)
     return Changes(
         annotations=frozenset(made), annotation_images=frozenset({image_id}), data_revision=revision
     )
+
+
+def insert_shapes(
+    session: orm.Session,
+    image: models.ImageRow,
+    shapes: Sequence[ann_mod.NewShape],
+    author: str,
+    now: Any,
+) -> list[str]:
+    """Insert annotations inside the caller's unit of work (with history and image counters)."""
+    live_classes = _live_class_ids(session)
+    made: list[str] = []
+    for shape in shapes:
+        if shape.class_id is not None and shape.class_id not in live_classes:
+            raise AnnotationError(f"unknown class {shape.class_id}")
+        row = models.AnnotationRow(
+            id=shape.id or ids.new_id(),
+            image_id=image.id,
+            class_id=shape.class_id,
+            kind=shape.kind.value,
+            geometry=geo.geometry_to_json(shape.geometry),
+            attributes=dict(shape.attributes),
+            version=1,
+            created_at=now,
+            updated_at=now,
+            author=author,
+            dirty=True,
+            deleted=False,
+        )
+        if session.get(models.AnnotationRow, row.id) is not None:
+            raise AnnotationError(f"annotation {row.id} exists already")
+        session.add(row)
+        _record(session, row, "create", author, now)
+        made.append(row.id)
+    _after_edit(session, image, author, now)
+    return made
 
 
 def update_annotations(

@@ -30,7 +30,10 @@ ProgressFn = Callable[[int, int], None]
 """Called with (done, total) as indexing advances."""
 
 _BATCH = 256
-_HEADER_COLUMNS = ("sha256", "width", "height", "orientation", "format", "bytes", "mtime", "problem", "problem_detail")  # fmt: skip
+_HEADER_COLUMNS = (
+    *("sha256", "width", "height", "orientation", "format"),
+    *("bytes", "mtime", "problem", "problem_detail"),
+)
 _T = TypeVar("_T")
 
 
@@ -325,23 +328,7 @@ def _store_infos(session: sa.orm.Session, items: Sequence[tuple[str, header.File
         session.connection().execute(
             sa.update(img)
             .where(img.id == sa.bindparam("_id"))
-            .values(
-                {
-                    name: sa.bindparam(name)
-                    for name in (
-                        "sha256",
-                        "width",
-                        "height",
-                        "orientation",
-                        "format",
-                        "bytes",
-                        "mtime",
-                        "problem",
-                        "problem_detail",
-                    )
-                }  # fmt: skip
-                | {"indexed": True}
-            ),
+            .values({name: sa.bindparam(name) for name in _HEADER_COLUMNS} | {"indexed": True}),
             rows,
         )
 

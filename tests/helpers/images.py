@@ -29,11 +29,22 @@ def jpeg(path: Path, size: tuple[int, int] = (64, 48), *, color: tuple[int, int,
 def distinct_jpegs(
     folder: Path, count: int, size: tuple[int, int] = (48, 32), prefix: str = "img"
 ) -> list[Path]:
-    """``count`` JPEGs with different bytes (colour varies), named prefix_0000.jpg ..."""
-    return [
-        jpeg(folder / f"{prefix}_{i:04d}.jpg", size, color=(i % 256, (i // 256) % 256, 77))
-        for i in range(count)
-    ]
+    """``count`` JPEGs with different bytes, named prefix_0000.jpg ...
+
+    The index is drawn in binary as 4-pixel black and white blocks along the top, which JPEG keeps
+    apart however similar the colours are.
+    """
+    paths = []
+    for i in range(count):
+        path = folder / f"{prefix}_{i:04d}.jpg"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        img = Image.new("RGB", size, ((i * 37) % 256, (i * 91) % 256, 77))
+        for bit in range(min(16, size[0] // 4)):
+            shade = 255 if (i >> bit) & 1 else 0
+            img.paste((shade, shade, shade), (bit * 4, 0, bit * 4 + 4, 4))
+        img.save(path, quality=90)
+        paths.append(path)
+    return paths
 
 
 def truncated_jpeg(path: Path) -> Path:

@@ -37,7 +37,7 @@ def test_thumbnail_is_a_small_upright_jpeg_in_the_cache(tmp_path: Path) -> None:
 
     path, made = thumbnails.ensure_thumbnail(make_image(src, orientation=6), cache)
 
-    assert made and path.parent.parent == cache and path.suffix == ".jpg"
+    assert made and path.parent == cache and path.suffix == ".jpg"
     with PILImage.open(path) as thumb:
         assert thumb.format == "JPEG"
         assert max(thumb.size) == thumbnails.THUMBNAIL_SIZE
