@@ -1,0 +1,1 @@
+"""Azure API Management deployment files: the policy and the Power Platform connector."""

@@ -1,0 +1,1 @@
+"""Gateway and Azure API Management templates shipped with labeler."""
