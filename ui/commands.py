@@ -1,0 +1,169 @@
+"""Undo commands. Each calls one service method through the document and keeps just enough state
+to reverse it; none touches a widget (views redraw from the changes the document announces).
+
+A command whose service call is refused makes itself obsolete, so the undo stack drops it instead
+of keeping a step that never happened.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+
+from PySide6 import QtGui
+
+from labeler.domain import annotation as ann_mod
+from labeler.domain import ids
+from labeler.domain import status as status_mod
+from labeler.services import annotate as annotate_svc
+from labeler.services import review as review_svc
+from ui.controllers import document as document_mod
+
+
+class _Command(QtGui.QUndoCommand):
+    def __init__(self, doc: document_mod.ProjectDocument, text: str) -> None:
+        super().__init__(text)
+        self._doc = doc
+
+    def _run(self, ok: bool) -> None:
+        if not ok:
+            self.setObsolete(True)
+
+
+class AddShapes(_Command):
+    """Create shapes on an image; undo deletes the same ids, redo restores them."""
+
+    def __init__(
+        self,
+        doc: document_mod.ProjectDocument,
+        image_id: str,
+        shapes: Sequence[ann_mod.NewShape],
+        text: str = "",
+    ) -> None:
+        super().__init__(doc, text or (f"add {len(shapes)} shapes" if len(shapes) > 1 else "add"))
+        self.image_id = image_id
+        # Ids are chosen here so undo, redo and the canvas selection all name the same rows.
+        self._shapes = [s if s.id else dataclasses.replace(s, id=ids.new_id()) for s in shapes]
+        self._created = False
+
+    @property
+    def ids(self) -> list[str]:
+        return [s.id for s in self._shapes if s.id is not None]
+
+    def redo(self) -> None:
+        if self._created:
+            # The rows exist as tombstones since undo: bring back the very same rows.
+            self._run(self._doc.edit(annotate_svc.restore_annotations, self.ids))
+            return
+        ok = self._doc.edit(annotate_svc.add_annotations, self.image_id, self._shapes)
+        self._created = ok
+        self._run(ok)
+
+    def undo(self) -> None:
+        self._doc.edit(annotate_svc.delete_annotations, self.ids)
+
+
+class DeleteShapes(_Command):
+    """Delete (tombstone) annotations; undo restores exactly those rows."""
+
+    def __init__(self, doc: document_mod.ProjectDocument, ids: Sequence[str]) -> None:
+        super().__init__(doc, f"delete {len(ids)} shapes" if len(ids) > 1 else "delete")
+        self.ids = list(ids)
+
+    def redo(self) -> None:
+        self._run(self._doc.edit(annotate_svc.delete_annotations, self.ids))
+
+    def undo(self) -> None:
+        self._doc.edit(annotate_svc.restore_annotations, self.ids)
+
+
+class EditShapes(_Command):
+    """Apply edits to annotations; undo applies the edits that put back the old values."""
+
+    def __init__(
+        self,
+        doc: document_mod.ProjectDocument,
+        old: Mapping[str, ann_mod.ShapeEdit],
+        new: Mapping[str, ann_mod.ShapeEdit],
+        text: str = "edit",
+    ) -> None:
+        super().__init__(doc, text)
+        self._old = dict(old)
+        self._new = dict(new)
+
+    def redo(self) -> None:
+        self._run(self._doc.edit(annotate_svc.update_annotations, self._new))
+
+    def undo(self) -> None:
+        self._doc.edit(annotate_svc.update_annotations, self._old)
+
+
+class SetTags(_Command):
+    """Replace an image's tags; undo puts the previous tags back."""
+
+    def __init__(
+        self,
+        doc: document_mod.ProjectDocument,
+        image_id: str,
+        old: Sequence[str],
+        new: Sequence[str],
+    ) -> None:
+        super().__init__(doc, "tags")
+        self.image_id = image_id
+        self._old = list(old)
+        self._new = list(new)
+
+    def redo(self) -> None:
+        self._run(self._doc.edit(annotate_svc.set_tags, self.image_id, self._new))
+
+    def undo(self) -> None:
+        self._doc.edit(annotate_svc.set_tags, self.image_id, self._old)
+
+
+class SetStatus(_Command):
+    """Change an image's status (done, skipped, review...); undo restores the previous status."""
+
+    def __init__(
+        self,
+        doc: document_mod.ProjectDocument,
+        image_id: str,
+        old: status_mod.ImageStatus,
+        new: status_mod.ImageStatus,
+        comment: str | None = None,
+    ) -> None:
+        super().__init__(doc, f"mark {new.value.replace('_', ' ')}")
+        self.image_id = image_id
+        self._old = old
+        self._new = new
+        self._comment = comment
+
+    def redo(self) -> None:
+        self._run(self._doc.edit(review_svc.set_status, [self.image_id], self._new, self._comment))
+
+    def undo(self) -> None:
+        # Going back to "rejected" needs a comment by the service's rule; say it was an undo.
+        note = "restored by undo" if self._old is status_mod.ImageStatus.REJECTED else None
+        self._doc.edit(review_svc.set_status, [self.image_id], self._old, note)
+
+
+def change_class(
+    doc: document_mod.ProjectDocument,
+    stack: QtGui.QUndoStack,
+    annotations: Sequence[ann_mod.Annotation],
+    class_id: str,
+) -> None:
+    """Give every annotation in ``annotations`` the class ``class_id``: one undo step (a macro)."""
+    todo = [a for a in annotations if a.class_id != class_id]
+    if not todo:
+        return
+    stack.beginMacro(f"change class of {len(todo)}" if len(todo) > 1 else "change class")
+    for a in todo:
+        stack.push(
+            EditShapes(
+                doc,
+                {a.id: ann_mod.ShapeEdit(class_id=a.class_id)},
+                {a.id: ann_mod.ShapeEdit(class_id=class_id)},
+                "change class",
+            )
+        )
+    stack.endMacro()

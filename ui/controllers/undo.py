@@ -1,0 +1,52 @@
+"""Per-image undo: one unlimited QUndoStack per image in a QUndoGroup, kept across image switches."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui
+
+
+class UndoHistory(QtCore.QObject):
+    """The undo stacks of every image visited in this session.
+
+    Switching images makes that image's stack active, so Ctrl+Z always undoes the last change on
+    the image in view, and coming back to an image finds its steps still there.
+
+    Attributes:
+        group: the QUndoGroup the undo/redo actions follow.
+    """
+
+    def __init__(self, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self.group = QtGui.QUndoGroup(self)
+        self._stacks: dict[str, QtGui.QUndoStack] = {}
+
+    def stack_for(self, image_id: str) -> QtGui.QUndoStack:
+        """The stack of ``image_id`` (made on first use, no limit on its length)."""
+        stack = self._stacks.get(image_id)
+        if stack is None:
+            stack = QtGui.QUndoStack(self.group)
+            stack.setUndoLimit(0)  # 0 means unlimited
+            self._stacks[image_id] = stack
+        return stack
+
+    def activate(self, image_id: str | None) -> None:
+        """Make ``image_id``'s stack the one undo and redo act on."""
+        stack = None if image_id is None else self.stack_for(image_id)
+        self.group.setActiveStack(stack)  # type: ignore[arg-type]  # None is valid: no stack
+
+    def push(self, image_id: str, command: QtGui.QUndoCommand) -> None:
+        """Do ``command`` and keep it on ``image_id``'s stack."""
+        self.stack_for(image_id).push(command)
+
+    def undo(self) -> None:
+        self.group.undo()
+
+    def redo(self) -> None:
+        self.group.redo()
+
+    def drop(self, image_id: str) -> None:
+        """Forget an image's steps (a remote change made them invalid)."""
+        stack = self._stacks.pop(image_id, None)
+        if stack is not None:
+            self.group.removeStack(stack)
+            stack.deleteLater()

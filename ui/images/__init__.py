@@ -1,0 +1,1 @@
+"""Showing images: background decoding, the picture cache, thumbnails."""

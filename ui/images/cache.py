@@ -1,0 +1,92 @@
+"""A least-recently-used cache of decoded pictures, bounded by the bytes they hold."""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+from collections.abc import Hashable
+
+from PySide6 import QtGui
+
+from labeler.imaging import decode
+
+#: Default memory for decoded pictures: 11 screen-sized 1080p frames (8 MB each), enough for the
+#: current image, the prefetched neighbours and a few to go back to, while the whole app stays
+#: within its 200 MB resident-memory budget (a 256 MB cache alone would break it).
+DEFAULT_CACHE_BYTES = 96 * 1024 * 1024
+
+
+@dataclasses.dataclass(slots=True)
+class Entry:
+    """One decoded picture and what is shown of it.
+
+    Attributes:
+        decoded: The decoded buffer (16-bit for deep greyscale files).
+        image: The QImage shown (for 16-bit files, the window/level rendering).
+        level: The window (low, high) the QImage was made with, for 16-bit files.
+        shown: The 8-bit rendering behind ``image`` when it is not ``decoded`` itself.
+    """
+
+    decoded: decode.Decoded
+    image: QtGui.QImage
+    level: tuple[int, int] | None = None
+    shown: decode.Decoded | None = None
+
+    @property
+    def nbytes(self) -> int:
+        return self.decoded.nbytes + (self.shown.nbytes if self.shown is not None else 0)
+
+
+class PictureCache:
+    """Entries by key, oldest use evicted first once ``max_bytes`` is passed.
+
+    The entry used last is never evicted, even when it alone is over the bound: it is on screen.
+    """
+
+    def __init__(self, max_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self._entries: collections.OrderedDict[Hashable, Entry] = collections.OrderedDict()
+        self._bytes = 0
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._entries
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def nbytes(self) -> int:
+        return self._bytes
+
+    def get(self, key: Hashable) -> Entry | None:
+        entry = self._entries.get(key)
+        if entry is not None:
+            self._entries.move_to_end(key)
+        return entry
+
+    def peek(self, key: Hashable) -> Entry | None:
+        """The entry without counting as a use."""
+        return self._entries.get(key)
+
+    def put(self, key: Hashable, entry: Entry) -> None:
+        self.discard(key)
+        self._entries[key] = entry
+        self._bytes += entry.nbytes
+        self._evict()
+
+    def discard(self, key: Hashable) -> None:
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self._bytes -= old.nbytes
+
+    def keys(self) -> list[Hashable]:
+        return list(self._entries)
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._bytes = 0
+
+    def _evict(self) -> None:
+        while self._bytes > self.max_bytes and len(self._entries) > 1:
+            _key, old = self._entries.popitem(last=False)
+            self._bytes -= old.nbytes

@@ -1,0 +1,75 @@
+"""The app's own settings (QSettings, per user): shortcuts, workflow options, window layout.
+
+Project data never lives here; what belongs to a project (the image and view the user left) is kept
+in the project through ``labeler.services.project.set_state``.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore
+
+ORGANIZATION = "labeler"
+APPLICATION = "labeler"
+
+_SHORTCUT_GROUP = "shortcuts"
+_ADVANCE_AFTER_TAG = "workflow/advance_after_tag"
+_GEOMETRY = "window/geometry"
+_STATE = "window/state"
+#: Bump when docks are added or renamed, so an old saved layout is not applied to a new window.
+LAYOUT_VERSION = 1
+
+
+def settings() -> QtCore.QSettings:
+    """The app's settings store (user scope, named after the application and organisation).
+
+    Made without arguments so it follows ``QSettings.setDefaultFormat``/``setPath`` (tests point
+    it at a temporary folder); ``ui.app.application`` sets the names.
+    """
+    return QtCore.QSettings()
+
+
+def shortcut_overrides() -> dict[str, str]:
+    """Shortcuts the user changed: action name → key sequences in portable text, ``;``-separated."""
+    s = settings()
+    s.beginGroup(_SHORTCUT_GROUP)
+    try:
+        return {key: str(s.value(key, "")) for key in s.childKeys()}
+    finally:
+        s.endGroup()
+
+
+def set_shortcut_override(name: str, keys: str | None) -> None:
+    """Store (or with ``None`` forget) the user's shortcut for action ``name``."""
+    s = settings()
+    key = f"{_SHORTCUT_GROUP}/{name}"
+    if keys is None:
+        s.remove(key)
+    else:
+        s.setValue(key, keys)
+
+
+def advance_after_tag() -> bool:
+    """Whether a class hotkey in a single-label tag project moves on to the next image."""
+    value = settings().value(_ADVANCE_AFTER_TAG, True)
+    return value in (True, "true", "1", 1)
+
+
+def set_advance_after_tag(on: bool) -> None:
+    settings().setValue(_ADVANCE_AFTER_TAG, on)
+
+
+def window_layout() -> tuple[QtCore.QByteArray | None, QtCore.QByteArray | None]:
+    """Saved window geometry and dock state, or ``None`` where nothing usable is saved."""
+    s = settings()
+    geometry = s.value(_GEOMETRY)
+    state = s.value(_STATE)
+    return (
+        geometry if isinstance(geometry, QtCore.QByteArray) else None,
+        state if isinstance(state, QtCore.QByteArray) else None,
+    )
+
+
+def save_window_layout(geometry: QtCore.QByteArray, state: QtCore.QByteArray) -> None:
+    s = settings()
+    s.setValue(_GEOMETRY, geometry)
+    s.setValue(_STATE, state)
