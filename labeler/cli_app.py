@@ -13,7 +13,7 @@ from labeler.domain import annotation as ann_mod
 from labeler.domain import geometry as geo
 from labeler.domain import schema as schema_mod
 from labeler.domain import status as status_mod
-from labeler.services import annotate, images, indexing, review, schema
+from labeler.services import annotate, images, indexing, recent, review, schema
 from labeler.services import project as project_mod
 
 #: How many sample images the demo project brings already labeled (and marked done).
@@ -39,14 +39,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def open_app(target: Path | None) -> int:
-    """Start the desktop app (Qt is imported only here)."""
-    project_path: Path | None = None
-    if target is not None:
-        project, _ = project_mod.open_or_create(target)
+    """Start the desktop app (Qt is imported only here).
+
+    Without a target the most recent project opens; a first start opens the sample project.
+    """
+    if target is None:
+        recent_projects = recent.list_recent()
+        target = recent_projects[0] if recent_projects else create_demo(paths.data_dir() / "demo")
+    project, _ = project_mod.open_or_create(target)
+    with project:
         if target.is_dir():
+            # Names now; hashing and header reads continue in the app's background indexer.
             indexing.add_folder(project, target)
         project_path = project.path
-        project.close()
+    recent.remember(project_path)
     try:
         from ui import app
     except ImportError as exc:

@@ -16,6 +16,7 @@ from ui import tasks as tasks_mod
 from ui.browser import widget as browser_mod
 from ui.canvas import canvas as canvas_mod
 from ui.controllers import document as document_mod
+from ui.controllers import indexer as indexer_mod
 from ui.controllers import lifecycle as lifecycle_mod
 from ui.images import loader as loader_mod
 from ui.images import thumbnails as thumbnails_mod
@@ -56,14 +57,20 @@ class Workbench(QtCore.QObject):
         canvas = canvas_mod.Canvas()
         self.window = main_window_mod.MainWindow(self.doc, canvas, browser, self.loader)
         self.lifecycle = lifecycle_mod.Lifecycle(self.window)
+        self.indexer = indexer_mod.BackgroundIndexer(
+            self.doc, self.runner, self.window.statusBar(), self
+        )
 
     def start(self) -> None:
         self.lifecycle.restore_layout()
         self.window.show()
         self.lifecycle.start()
+        # After the first image: hashing and header reads never delay it.
+        QtCore.QTimer.singleShot(0, self.indexer.start)
 
     def close(self) -> None:
         """Stop background work and close the project (after the window has closed)."""
+        self.indexer.stop()
         self.runner.shutdown()
         self.project.close()
 
