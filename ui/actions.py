@@ -80,11 +80,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("toggle_crowd", "Toggle c&rowd", ["Alt+4"], "Mark selected shapes as a crowd", "Edit"),
     _a("edit_schema", "&Classes…", ["Ctrl+Shift+K"], "Add, rename, recolour, merge classes", "Edit"),
     # View
-    _a("fit", "&Fit", ["F"], "Fit the image to the window", "View"),
-    _a("zoom_actual", "&Actual size", ["Ctrl+0"], "Show the image at 100 %", "View"),
+    _a("fit", "&Fit", ["F", "Ctrl+0"], "Fit the image to the window", "View"),
+    _a("zoom_actual", "&Actual size", ["Ctrl+1"], "Show the image at 100 %", "View"),
     _a("zoom_in", "Zoom &in", ["Ctrl++", "Ctrl+="], "Zoom in", "View"),
     _a("zoom_out", "Zoom &out", ["Ctrl+-"], "Zoom out", "View"),
-    _a("toggle_labels", "&Hide labels", ["H"], "Hide or show the annotations", "View", True),
+    _a("toggle_labels", "&Hide labels", ["H"], "Hide or show the class names on the shapes", "View", True),
     _a("shortcuts", "&Keyboard shortcuts", ["?", "F1"], "Show every key", "Help"),
     _a("quit", "&Quit", ["Ctrl+Q"], "Close the project (everything is saved)", "File"),
 )  # fmt: skip
