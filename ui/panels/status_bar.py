@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 
 class StatusWidgets(QtWidgets.QWidget):
@@ -16,8 +16,10 @@ class StatusWidgets(QtWidgets.QWidget):
         self.position.setObjectName("position")
         self.progress = QtWidgets.QProgressBar()
         self.progress.setObjectName("progress")
-        self.progress.setFixedWidth(180)
+        self.progress.setFixedWidth(240)
         self.progress.setTextVisible(True)
+        # Centred inside the bar: some styles otherwise draw the text beside a too-short bar.
+        self.progress.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         self.progress.setFormat("counting…")
         self.sync = QtWidgets.QLabel("local only")
         self.sync.setObjectName("sync")
