@@ -120,3 +120,16 @@ def test_pasting_copies_shapes_to_another_image_in_one_step(qtbot, tmp_path):
         }
         w.action_set["undo"].trigger()
         assert annotate.list_annotations(project, second) == []
+
+
+def test_a_class_key_right_after_drawing_gives_the_new_box_that_class(qtbot, tmp_path):
+    project = projects.make_project(tmp_path)
+    with workbench.open_workbench(qtbot, project) as bench:
+        w = bench.window
+        dog = next(c for c in w.doc.schema.classes if c.name == "dog")
+        w.canvas.shapeDrawn.emit(_box(5))
+        (drawn,) = w.current.annotations
+        assert w.canvas.selected_ids() == [drawn.id]
+        workbench.press(qtbot, bench, dog.hotkey or "")
+        (stored,) = annotate.list_annotations(project, w.current.image_id or "")
+        assert stored.id == drawn.id and stored.class_id == dog.id

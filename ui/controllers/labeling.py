@@ -77,7 +77,10 @@ class Labeling(QtCore.QObject):
             return
         if shape.class_id is None and self.current_class is not None:
             shape = dataclasses.replace(shape, class_id=self.current_class)
-        self._undo.push(image_id, commands.AddShapes(self._doc, image_id, [shape]))
+        command = commands.AddShapes(self._doc, image_id, [shape])
+        self._undo.push(image_id, command)
+        # The new shape is selected, so a class key right after drawing gives it its class.
+        self._canvas.select(command.ids)
 
     @QtCore.Slot(object)
     def on_shapes_edited(self, edits: Mapping[str, ann_mod.ShapeEdit]) -> None:
