@@ -8,6 +8,7 @@ blocks are kept. Nothing here decides anything: it adapts ids and ``Image`` reco
 from __future__ import annotations
 
 import collections
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -19,6 +20,7 @@ from ui.images import thumbnails as thumbs_mod
 
 Qt = QtCore.Qt
 S = status_mod.ImageStatus
+log = logging.getLogger(__name__)
 
 #: ``fetch(ids) -> images`` in the same order; unknown ids may be left out.
 Fetch = Callable[[Sequence[str]], list[image_mod.Image]]
@@ -49,6 +51,8 @@ STATUS_COLOURS: dict[S, str] = {
     S.REJECTED: "#e53935",
 }
 PROBLEM_COLOUR = "#b71c1c"
+PLACEHOLDER_COLOUR = "#d8d8d8"
+THUMBNAIL_SIDE = 256
 
 _ROOT = QtCore.QModelIndex()
 
@@ -105,9 +109,11 @@ class ImageListModel(QtCore.QAbstractListModel):
         self._blocks: collections.OrderedDict[int, dict[str, image_mod.Image]] = (
             collections.OrderedDict()
         )
+        self._unreadable: set[int] = set()  # blocks whose fetch failed
         self._thumbnails = thumbnails
         self._show_thumbnails = False
         self._icons: collections.OrderedDict[str, QtGui.QIcon] = collections.OrderedDict()
+        self._placeholder_icon: QtGui.QIcon | None = None
         self._badges = {s: QtGui.QColor(c) for s, c in STATUS_COLOURS.items()}
         self._problem_badge = QtGui.QColor(PROBLEM_COLOUR)
         self.rows_fetched = 0
@@ -124,6 +130,7 @@ class ImageListModel(QtCore.QAbstractListModel):
         self._ids = list(ids)
         self._rows = None
         self._blocks.clear()
+        self._unreadable.clear()
         self.endResetModel()
 
     def ids(self) -> Sequence[str]:
@@ -154,6 +161,7 @@ class ImageListModel(QtCore.QAbstractListModel):
         rows = sorted(r for r in (self.row_of(i) for i in ids) if r is not None)
         for row in rows:
             self._blocks.pop(row // self._block_size, None)
+            self._unreadable.discard(row // self._block_size)
         for first, last in _runs(rows):
             self.dataChanged.emit(self.index(first), self.index(last))
 
@@ -195,7 +203,9 @@ class ImageListModel(QtCore.QAbstractListModel):
             return None
         image = self.image_at(row)
         if image is None:
-            return "(removed)" if role == Qt.ItemDataRole.DisplayRole else None
+            if role != Qt.ItemDataRole.DisplayRole:
+                return None
+            return "(unreadable)" if row // self._block_size in self._unreadable else "(removed)"
         return self._image_data(image, role)
 
     # -- internals --------------------------------------------------------------------------------
@@ -224,27 +234,43 @@ class ImageListModel(QtCore.QAbstractListModel):
     def _badge(self, image: image_mod.Image) -> QtGui.QColor:
         return self._problem_badge if problem_text(image) else self._badges[image.status]
 
-    def _icon(self, image: image_mod.Image) -> QtGui.QIcon | None:
+    def _icon(self, image: image_mod.Image) -> QtGui.QIcon:
         icon = self._icons.get(image.id)
         if icon is not None:
             self._icons.move_to_end(image.id)
             return icon
         if self._thumbnails is None or not image.usable:
-            return None
+            return self._placeholder()
         picture = self._thumbnails.get(image.id)
         if picture is None:
             self._thumbnails.request(image)  # only rows being painted get here
-            return None
-        icon = QtGui.QIcon(QtGui.QPixmap.fromImage(picture))
+            return self._placeholder()
+        icon = QtGui.QIcon(_centred_square(picture))
         self._icons[image.id] = icon
         while len(self._icons) > _ICONS_KEPT:
             self._icons.popitem(last=False)
         return icon
 
+    def _placeholder(self) -> QtGui.QIcon:
+        """A plain square where a thumbnail will be. Every row must have an icon of the same
+        size: with uniform item sizes the view measures one row and lays out all others alike."""
+        if self._placeholder_icon is None:
+            square = QtGui.QPixmap(THUMBNAIL_SIDE, THUMBNAIL_SIDE)
+            square.fill(QtGui.QColor(PLACEHOLDER_COLOUR))
+            self._placeholder_icon = QtGui.QIcon(square)
+        return self._placeholder_icon
+
     def _load_block(self, block: int) -> dict[str, image_mod.Image]:
         start = block * self._block_size
         ids = self._ids[start : start + self._block_size]
-        images = {image.id: image for image in self._fetch(ids)}
+        try:
+            images = {image.id: image for image in self._fetch(ids)}
+        except Exception:
+            # Painting must go on (the project may be busy or gone): these rows read
+            # "(unreadable)" until refresh_ids or set_ids asks again.
+            log.exception("cannot read rows %d..%d of the image list", start, start + len(ids))
+            images = {}
+            self._unreadable.add(block)
         self.rows_fetched += len(ids)
         self._blocks[block] = images
         while len(self._blocks) > self._cached_blocks:
@@ -258,6 +284,19 @@ class ImageListModel(QtCore.QAbstractListModel):
             self._icons.pop(image_id, None)
             index = self.index(row)
             self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole, THUMBNAIL_ROLE])
+
+
+def _centred_square(picture: QtGui.QImage) -> QtGui.QPixmap:
+    """``picture`` in the middle of a transparent square, so every thumbnail sits centred above
+    its name whatever its shape."""
+    square = QtGui.QPixmap(THUMBNAIL_SIDE, THUMBNAIL_SIDE)
+    square.fill(QtCore.Qt.GlobalColor.transparent)
+    painter = QtGui.QPainter(square)
+    x = (THUMBNAIL_SIDE - picture.width()) // 2
+    y = (THUMBNAIL_SIDE - picture.height()) // 2
+    painter.drawImage(QtCore.QPoint(x, y), picture)
+    painter.end()
+    return square
 
 
 def _runs(rows: Sequence[int]) -> Iterable[tuple[int, int]]:

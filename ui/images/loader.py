@@ -37,10 +37,11 @@ class _Ticket:
     """One decode asked for. ``skip`` is set when the user moved away before it started and
     cleared if they come back; a decode that already started finishes and is cached."""
 
-    __slots__ = ("skip",)
+    __slots__ = ("skip", "started")
 
     def __init__(self) -> None:
         self.skip = False
+        self.started = False
 
 
 class _Skipped(Exception):
@@ -59,6 +60,7 @@ def _decode_job(
     """Runs on a worker thread: decode, and for 16-bit images, apply the window."""
     if ticket.skip:
         raise _Skipped
+    ticket.started = True
     decoded = decoder(path, target=target, orientation=orientation, max_pixels=max_pixels)
     shown, level = _render_level(decoded, level)
     return decoded, shown, level
@@ -151,6 +153,11 @@ class ImageLoader(QtCore.QObject):
         for key, ticket in self._inflight.items():
             # Skip what the user moved away from, unless it has started already.
             ticket.skip = key[0] not in self._images
+        waiting = self._inflight.get((image.id, False))
+        if waiting is not None and not waiting.started:
+            # Queued as a neighbour, behind other work: ask again at the front of the queue.
+            waiting.skip = True
+            del self._inflight[(image.id, False)]
         entry = self._best_entry(image.id)
         if entry is not None:
             self._emit_entry(image.id, entry)
@@ -248,6 +255,10 @@ class ImageLoader(QtCore.QObject):
         if key in self._inflight:
             return
         target = None if full else (self._target.width(), self._target.height())
+        level = self._levels.get(image.id)
+        coarse = self._cache.peek((image.id, False)) if full else None
+        if level is None and coarse is not None:
+            level = coarse.level  # sharpening must not change the automatic window on screen
         self.decodes_started += 1
         self._inflight[key] = ticket = _Ticket()
         self._runner.run(
@@ -257,7 +268,7 @@ class ImageLoader(QtCore.QObject):
             image.abs_path,
             target,
             image.orientation,
-            self._levels.get(image.id),
+            level,
             self._max_pixels,
             on_done=functools.partial(self._on_decoded, key, ticket),
             on_error=functools.partial(self._on_failed, key, ticket, image),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
+import logging
+from collections.abc import Sequence
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
+import pytest
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -99,6 +99,27 @@ def test_an_image_removed_meanwhile_shows_as_removed() -> None:
     model.set_ids([*store.ids, "gone"])
     assert model.data(model.index(5)) == "(removed)"
     assert model.data(model.index(5), model_mod.STATUS_ROLE) is None
+
+
+def test_a_failing_fetch_leaves_readable_placeholders(caplog: pytest.LogCaptureFixture) -> None:
+    store = fakes.FakeImages(5)
+    broken = True
+
+    def fetch(ids: Sequence[str]) -> list[image_mod.Image]:
+        if broken:
+            raise OSError("database is locked")
+        return store.fetch(ids)
+
+    model = model_mod.ImageListModel(fetch)
+    model.set_ids(store.ids)
+    with caplog.at_level(logging.ERROR):
+        assert model.data(model.index(1)) == "(unreadable)"
+        assert model.data(model.index(2)) == "(unreadable)"
+    assert len(caplog.records) == 1 and "database is locked" in caplog.text  # once per block
+
+    broken = False
+    model.refresh_ids(["id1"])
+    assert model.data(model.index(1)) == "img_00001.jpg"
 
 
 def test_row_cache_is_bounded() -> None:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -156,16 +152,20 @@ def test_grid_mode_shows_thumbnails_of_visible_rows_only(
     qtbot.waitUntil(lambda: runner.pending == 0)
     first = browser.model.index(0)
     qtbot.waitUntil(
-        lambda: isinstance(browser.model.data(first, Qt.ItemDataRole.DecorationRole), QtGui.QIcon)
+        lambda: isinstance(browser.model.data(first, model_mod.THUMBNAIL_ROLE), QtGui.QImage)
     )
+    qtbot.waitUntil(lambda: runner.pending == 0)
 
     made = list(cache.rglob("*.jpg"))
     assert 0 < len(made) < 100  # a screenful, not the 400 images of the list
 
-    # The first cell shows its picture (dark blue) with the status badge over it.
+    # The first cell shows its picture (dark blue); every cell has room for a whole thumbnail
+    # even though the view measured only one row, before any thumbnail was made.
     browser.view.viewport().repaint()
     shot = browser.view.viewport().grab().toImage()
     cell = browser.view.visualRect(first)
+    assert cell.height() > browser.view.iconSize().height()
+    assert browser.view.visualRect(browser.model.index(5)).size() == cell.size()
     colours = {
         shot.pixelColor(x, y).getRgb()[:3]
         for x in range(cell.left(), cell.right(), 4)

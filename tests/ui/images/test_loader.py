@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
 import hashlib
 import threading
 from collections import Counter
@@ -29,12 +25,14 @@ class CountingDecoder:
 
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
+        self.order: list[str] = []
         self.hold: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
 
     def __call__(self, path: str, **kwargs: Any) -> decode.Decoded:
         with self._lock:
             self.calls[Path(path).name] += 1
+            self.order.append(Path(path).stem)
         gate = self.hold.get(Path(path).name)
         if gate is not None:
             gate.wait(5)
@@ -139,6 +137,28 @@ def test_prefetches_the_user_moved_away_from_are_skipped(
     assert back.args[0] == "c"
 
 
+def test_a_queued_neighbour_the_user_jumps_to_goes_first(
+    qtbot: QtBot, tmp_path: Path, runner: tasks.TaskRunner, loader: loader_mod.ImageLoader,
+    decoder: CountingDecoder,
+) -> None:  # fmt: skip
+    images = {n: files.record(files.photo(tmp_path / f"{n}.jpg", (64, 48))) for n in "abcdefg"}
+    gate = threading.Event()
+    decoder.hold["a.jpg"] = decoder.hold["b.jpg"] = gate
+    shown = Shown(loader)
+
+    loader.request(images["a"], [images["b"]])  # both threads busy
+    qtbot.waitUntil(lambda: decoder.calls["a.jpg"] == decoder.calls["b.jpg"] == 1)
+    neighbours = [images[n] for n in "cdefg"]
+    loader.request(images["b"], neighbours)  # c..g queued behind, in this order
+    loader.request(images["g"], neighbours)  # the user jumps to the last of them
+    gate.set()
+    qtbot.waitUntil(lambda: "g" in shown.ids() and runner.pending == 0)
+
+    queued = [n for n in decoder.order if n in "cdefg"]
+    assert queued[0] == "g" and sorted(queued) == list("cdefg")  # each decoded once
+    assert shown.ids()[-1] == "g"
+
+
 def test_first_decode_fits_the_screen_and_zoom_sharpens(
     qtbot: QtBot, tmp_path: Path, loader: loader_mod.ImageLoader
 ) -> None:
@@ -241,3 +261,20 @@ def test_the_cache_stays_within_its_memory_bound(
 
     assert len(loader.cache) == 3
     assert loader.is_cached("c7") and not loader.is_cached("c0")
+
+
+def test_sharpening_a_16bit_image_keeps_its_window(
+    qtbot: QtBot, tmp_path: Path, loader: loader_mod.ImageLoader
+) -> None:
+    # Speckle: a screen-sized decode averages it away, so its percentiles differ from the file's.
+    values = [(i * 7919) % 60000 if (i // 3) % 2 else 1000 for i in range(400 * 300)]
+    path = files.deep_grey(tmp_path / "speckle.png", values, (400, 300))
+    loader.set_target_size(QtCore.QSize(100, 100))
+    with qtbot.waitSignal(loader.windowLevelChanged) as coarse:
+        loader.request(files.record(path))
+
+    with qtbot.waitSignal(loader.loaded) as sharp:
+        loader.request_sharp("speckle", 2.0)
+
+    assert sharp.args[1].size() == QtCore.QSize(400, 300)
+    assert loader.window_level("speckle") == tuple(coarse.args[1:])
