@@ -1,0 +1,117 @@
+"""``labeler serve|keys|apim``: the sync service's part of the ``labeler`` command.
+
+The top-level command forwards these subcommands here with ``argv`` starting at the
+subcommand's name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from labeler.server import config as config_mod
+from labeler.server import settings as settings_mod
+
+_DELEGATES = {"keys": "labeler.server.gateway.cli", "apim": "labeler.server.apim.cli"}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="labeler", description="The labeler sync service.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser(
+        "serve",
+        help="run the sync service",
+        description="Run the sync service (FastAPI on uvicorn) until interrupted.",
+    )
+    serve.add_argument(
+        "--db",
+        metavar="URL",
+        default=None,
+        help="database URL: sqlite:///FILE or postgresql+psycopg://... "
+        "(default: LABELER_SERVER_DB or server.db in the data directory)",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8080, help="port (0: any free port)")
+    serve.add_argument(
+        "--gateway",
+        choices=("builtin", "off"),
+        default="builtin",
+        help="builtin: labeler's own API gateway checks keys; off: behind Azure API Management",
+    )
+    serve.add_argument("--gateway-config", metavar="FILE", type=Path, default=None)
+    serve.add_argument(
+        "--blobs", metavar="DIR", type=Path, default=None, help="where image bytes are kept"
+    )
+    sub.add_parser("keys", help="manage subscription keys of the built-in gateway", add_help=False)
+    sub.add_parser("apim", help="Azure API Management artefacts", add_help=False)
+    return parser
+
+
+def _safe_url(url: str) -> str:
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "(invalid URL)"
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from labeler.server import app as app_mod
+
+    settings = config_mod.ServerSettings(
+        db_url=args.db or settings_mod.default_db_url(),
+        blobs_dir=args.blobs,
+        host=args.host,
+        port=args.port,
+        gateway=args.gateway,
+        gateway_config_path=args.gateway_config,
+    )
+    try:
+        sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((args.host, args.port))
+        sock.listen(2048)  # connections queue from now on, before the app is even built
+    except OSError as exc:
+        print(f"labeler serve: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    try:
+        app = app_mod.create_app(settings)
+    except Exception as exc:  # any failure to start is reported on one line
+        sock.close()
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"labeler serve: cannot start: {reason}", file=sys.stderr)
+        return 1
+    port = sock.getsockname()[1]
+    print(
+        f"labeler sync service listening on http://{args.host}:{port}"
+        f" (database: {_safe_url(settings.db_url)}, gateway: {settings.gateway})",
+        flush=True,
+    )
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", ws="none", lifespan="off"))
+    server.run(sockets=[sock])
+    return 0
+
+
+def main(argv: Sequence[str]) -> int:
+    """Run ``serve``, ``keys`` or ``apim``; returns the exit code."""
+    argv = list(argv)
+    if argv and argv[0] in _DELEGATES:
+        # Imported by name: these come with the gateway and load only when asked for.
+        module = importlib.import_module(_DELEGATES[argv[0]])
+        return int(module.main(argv[1:]))
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error argparse has already printed
+        return int(exc.code or 0)
+    return serve(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

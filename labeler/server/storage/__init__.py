@@ -1,0 +1,1 @@
+"""The sync service's own database: tables, engine setup, migrations and queries."""

@@ -1,0 +1,199 @@
+"""Records as rows: conversion between the wire models and the service's tables."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+
+from labeler.server.storage import errors, tables
+from labeler.sync import protocol
+
+
+def dumps(value: Any) -> str:
+    # json, not orjson: integers past 64 bits and lone surrogates must round-trip as text.
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclasses.dataclass(slots=True)
+class Row:
+    """One version of a record, about to be written or just read."""
+
+    id: str
+    kind: protocol.RecordKind
+    deleted: bool
+    updated_at: str
+    data: dict[str, Any]
+    author: str
+    server_time: dt.datetime
+    revision: int = 0
+    base_revision: int | None = None
+    _text: str | None = dataclasses.field(default=None, repr=False, compare=False)
+
+    @property
+    def data_text(self) -> str:
+        """``data`` as stored (written once, used by both tables)."""
+        if self._text is None:
+            self._text = dumps(self.data)
+        return self._text
+
+    def change(self) -> protocol.ChangeRecord:
+        return protocol.ChangeRecord(
+            id=uuid.UUID(self.id),
+            kind=self.kind,
+            base_revision=self.base_revision,
+            deleted=self.deleted,
+            updated_at=dt.datetime.fromisoformat(self.updated_at),
+            data=self.data,
+            revision=self.revision,
+            author=self.author,
+            server_time=_aware(self.server_time),
+        )
+
+    def change_values(self, project: str) -> dict[str, Any]:
+        return {
+            "project": project,
+            "revision": self.revision,
+            "id": self.id,
+            "kind": self.kind.value,
+            "base_revision": self.base_revision,
+            "deleted": self.deleted,
+            "updated_at": self.updated_at,
+            "data": self.data_text,
+            "author": self.author,
+            "server_time": self.server_time,
+        }
+
+    def record_values(self, project: str) -> dict[str, Any]:
+        data = self.data
+        return {
+            "project": project,
+            "id": self.id,
+            "kind": self.kind.value,
+            "revision": self.revision,
+            "deleted": self.deleted,
+            "updated_at": self.updated_at,
+            "data": self.data_text,
+            "author": self.author,
+            "server_time": self.server_time,
+            "image_sha256": data.get("image_sha256"),
+            "class_id": data.get("class_id"),
+            "status": data.get("status") if self.kind is protocol.RecordKind.IMAGE_STATUS else None,
+        }
+
+
+def utc_text(value: dt.datetime) -> str:
+    """A stored time as ISO 8601 in UTC, the way the models write it."""
+    return _aware(value).astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def from_db(row: sa.Row[Any], base_revision: int | None = None) -> Row:
+    m = row._mapping
+    return Row(
+        id=m["id"],
+        kind=protocol.RecordKind(m["kind"]),
+        deleted=bool(m["deleted"]),
+        updated_at=m["updated_at"],
+        data=json.loads(m["data"]),
+        author=m["author"],
+        server_time=m["server_time"],
+        revision=int(m["revision"]),
+        base_revision=m.get("base_revision", base_revision),
+    )
+
+
+def from_wire(record: protocol.Record, data: dict[str, Any], author: str, at: dt.datetime) -> Row:
+    return Row(
+        id=str(record.id),
+        kind=record.kind,
+        deleted=record.deleted,
+        updated_at=record.updated_at.isoformat(),
+        data=data,
+        author=author,
+        server_time=at,
+        base_revision=record.base_revision,
+    )
+
+
+def current(conn: sa.Connection, project: str, ids: list[str]) -> dict[str, Row]:
+    """The current copy of each of ``ids`` the server has."""
+    out: dict[str, Row] = {}
+    t = tables.records
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        q = sa.select(t).where(t.c.project == project, t.c.id.in_(chunk))
+        for r in conn.execute(q):
+            out[r.id] = from_db(r)
+    return out
+
+
+def of_kind(conn: sa.Connection, project: str, kind: protocol.RecordKind) -> list[Row]:
+    t = tables.records
+    q = sa.select(t).where(t.c.project == project, t.c.kind == kind.value).order_by(t.c.revision)
+    return [from_db(r) for r in conn.execute(q)]
+
+
+def lock_project(conn: sa.Connection, project: str) -> sa.Row[Any]:
+    """Lock the project's counter row for this transaction and return the project.
+
+    A no-op UPDATE takes the row lock on PostgreSQL (and the write lock on SQLite), so every
+    writer of one project checks conflicts and takes revisions one after the other.
+
+    Raises:
+        errors.NotFound: when there is no such project.
+    """
+    p = tables.projects
+    row = conn.execute(
+        sa.update(p).where(p.c.name == project).values(head=p.c.head).returning(*p.c)
+    ).first()
+    if row is None:
+        raise errors.NotFound(f"no project {project!r}")
+    return row
+
+
+def append(conn: sa.Connection, project: str, old_head: int, rows: list[Row]) -> int:
+    """Give ``rows`` the next revisions of ``project`` and write them; returns the new head.
+
+    Revisions come from the project's counter row, bumped inside the caller's transaction,
+    not from a database sequence. With a sequence, two writers could take revisions 7 and 8
+    and commit in the order 8, 7: a reader paging the feed at that moment would see 8, move
+    its cursor past 7, and never see 7. The counter row is locked (``lock_project``) until
+    commit, so one project's writers go one at a time and a revision is visible only after
+    every smaller one is.
+    """
+    if not rows:
+        return old_head
+    p = tables.projects
+    head = conn.execute(
+        sa.update(p)
+        .where(p.c.name == project)
+        .values(head=p.c.head + len(rows))
+        .returning(p.c.head)
+    ).scalar_one()
+    if head != old_head + len(rows):  # the lock makes this impossible; refuse to write if not
+        raise RuntimeError(f"revision counter of {project!r} moved during a locked write")
+    for i, row in enumerate(rows, start=old_head + 1):
+        row.revision = i
+    conn.execute(sa.insert(tables.changes), [r.change_values(project) for r in rows])
+    latest: dict[str, Row] = {r.id: r for r in rows}
+    t = tables.records
+    ids = list(latest)
+    for start in range(0, len(ids), 500):
+        conn.execute(
+            sa.delete(t).where(t.c.project == project, t.c.id.in_(ids[start : start + 500]))
+        )
+    conn.execute(sa.insert(t), [r.record_values(project) for r in latest.values()])
+    return int(head)

@@ -1,0 +1,233 @@
+"""A small typed HTTP client of the sync API (the offline-first engine builds on it).
+
+Every call has a timeout. Errors come back as :class:`ApiError` with the status, the server's
+message, the request id (to quote to whoever runs the service) and ``Retry-After`` when given;
+a failed connection is a :class:`ConnectionFailed` (status 0). This client does not retry.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Iterable, Mapping
+from typing import IO, Any, TypeVar
+
+import pydantic
+import requests
+
+from labeler.sync import protocol
+
+KEY_HEADER = "Ocp-Apim-Subscription-Key"
+DEFAULT_TIMEOUT = 30.0
+
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+
+class ApiError(Exception):
+    """The service answered with an error (or could not be reached: status 0)."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.status = status
+        self.message = message
+        self.request_id = request_id
+        self.retry_after = retry_after
+        where = f" (request {request_id})" if request_id else ""
+        super().__init__(f"{status}: {message}{where}")
+
+
+class ConnectionFailed(ApiError):
+    """No answer: the service is down, unreachable, or took longer than the timeout."""
+
+
+def _retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # an HTTP date: the engine treats it as "soon"
+
+
+def _error(response: requests.Response) -> ApiError:
+    message = response.reason or "error"
+    try:
+        body = response.json()
+        if isinstance(body, dict) and isinstance(body.get("message"), str):
+            message = body["message"]
+    except ValueError:
+        if response.text:
+            message = response.text[:500]
+    return ApiError(
+        response.status_code,
+        message,
+        response.headers.get("x-request-id"),
+        _retry_after(response.headers.get("Retry-After")),
+    )
+
+
+class SyncClient:
+    """Typed calls to one sync service.
+
+    Args:
+        base_url: the service's root (``https://host/labeler``); ``/v1/...`` is appended.
+        key: subscription key, sent in ``Ocp-Apim-Subscription-Key``.
+        token: an Entra ID access token, sent as ``Authorization: Bearer``.
+        timeout: seconds for each call (connect and read).
+        headers: extra headers for every call.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        key: str | None = None,
+        token: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/") + protocol.API_PREFIX
+        self.timeout = timeout
+        self._session = requests.Session()
+        if key:
+            self._session.headers[KEY_HEADER] = key
+        if token:
+            self._session.headers["Authorization"] = f"Bearer {token}"
+        self._session.headers.update(headers or {})
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> SyncClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # --- plumbing ----------------------------------------------------------------------------
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        try:
+            response = self._session.request(
+                method, self.base_url + path, timeout=self.timeout, **kwargs
+            )
+        except requests.RequestException as exc:
+            raise ConnectionFailed(0, f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code >= 400:
+            raise _error(response)
+        return response
+
+    def _call(
+        self,
+        model: type[M],
+        method: str,
+        path: str,
+        body: pydantic.BaseModel | None = None,
+        **kwargs: Any,
+    ) -> M:
+        if body is not None:
+            kwargs["data"] = body.model_dump_json().encode()
+            kwargs.setdefault("headers", {})["Content-Type"] = "application/json"
+        response = self._send(method, path, **kwargs)
+        return model.model_validate_json(response.content)
+
+    @staticmethod
+    def _p(project: str) -> str:
+        return "/projects/" + urllib.parse.quote(project, safe="")
+
+    # --- service -----------------------------------------------------------------------------
+
+    def health(self) -> protocol.Health:
+        return self._call(protocol.Health, "GET", "/health")
+
+    def ready(self) -> protocol.Ready:
+        return self._call(protocol.Ready, "GET", "/ready")
+
+    # --- projects and schema -------------------------------------------------------------
+
+    def list_projects(self) -> list[protocol.Project]:
+        return self._call(protocol.ProjectList, "GET", "/projects").projects
+
+    def create_project(self, name: str, title: str = "") -> protocol.Project:
+        body = protocol.ProjectCreate(name=name, title=title)
+        return self._call(protocol.Project, "POST", "/projects", body)
+
+    def get_project(self, project: str) -> protocol.Project:
+        return self._call(protocol.Project, "GET", self._p(project))
+
+    def get_schema(self, project: str) -> protocol.LabelSchema:
+        return self._call(protocol.LabelSchema, "GET", self._p(project) + "/schema")
+
+    def put_schema(self, project: str, update: protocol.SchemaUpdate) -> protocol.LabelSchema:
+        return self._call(protocol.LabelSchema, "PUT", self._p(project) + "/schema", update)
+
+    # --- images and their bytes --------------------------------------------------------------
+
+    def list_images(
+        self, project: str, after: str | None = None, limit: int = protocol.DEFAULT_PAGE
+    ) -> protocol.ImagePage:
+        params: dict[str, Any] = {"limit": limit}
+        if after:
+            params["after"] = after
+        path = self._p(project) + "/images"
+        return self._call(protocol.ImagePage, "GET", path, params=params)
+
+    def upsert_images(
+        self, project: str, images: Iterable[protocol.ImageIn]
+    ) -> protocol.ImageBatchResult:
+        body = protocol.ImageBatch(images=list(images))
+        return self._call(protocol.ImageBatchResult, "POST", self._p(project) + "/images", body)
+
+    def upload_blob(
+        self, project: str, sha256: str, data: bytes | IO[bytes]
+    ) -> protocol.BlobStored:
+        path = f"{self._p(project)}/blobs/{sha256}"
+        headers = {"Content-Type": "application/octet-stream"}
+        return self._call(protocol.BlobStored, "PUT", path, data=data, headers=headers)
+
+    def download_blob(self, project: str, sha256: str) -> bytes:
+        return self._send("GET", f"{self._p(project)}/blobs/{sha256}").content
+
+    def has_blob(self, project: str, sha256: str) -> bool:
+        try:
+            self._send("HEAD", f"{self._p(project)}/blobs/{sha256}")
+        except ApiError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
+    # --- sync --------------------------------------------------------------------------------
+
+    def changes(
+        self, project: str, cursor: str | None = None, limit: int = protocol.DEFAULT_PAGE
+    ) -> protocol.ChangePage:
+        params: dict[str, Any] = {"limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        path = self._p(project) + "/changes"
+        return self._call(protocol.ChangePage, "GET", path, params=params)
+
+    def push(
+        self,
+        project: str,
+        records: Iterable[protocol.Record],
+        idempotency_key: str | None = None,
+    ) -> protocol.PushResponse:
+        body = protocol.PushRequest(records=list(records))
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        path = self._p(project) + "/push"
+        return self._call(protocol.PushResponse, "POST", path, body, headers=headers)
+
+    def review(
+        self, project: str, sha256: str, action: protocol.ReviewKind | str, comment: str = ""
+    ) -> protocol.ReviewResponse:
+        body = protocol.ReviewRequest(action=protocol.ReviewKind(action), comment=comment)
+        path = f"{self._p(project)}/images/{sha256}/review"
+        return self._call(protocol.ReviewResponse, "POST", path, body)
+
+    def stats(self, project: str) -> protocol.Stats:
+        return self._call(protocol.Stats, "GET", self._p(project) + "/stats")

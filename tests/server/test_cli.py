@@ -1,0 +1,34 @@
+"""``labeler serve``: help, and a one-line reason when it cannot start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from labeler.server import cli
+
+
+def test_help_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["serve", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--gateway" in out and "--blobs" in out
+
+
+def test_an_unusable_database_is_one_line_and_nonzero(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code = cli.main(
+        ["serve", "--db", f"sqlite:///{blocker}/sub/s.db", "--port", "0", "--gateway", "off"]
+    )
+    err = capsys.readouterr().err
+    assert code != 0
+    assert err.startswith("labeler serve: cannot start:")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_an_unknown_subcommand_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["nonsense"]) == 2
+    assert "invalid choice" in capsys.readouterr().err

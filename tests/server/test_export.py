@@ -1,0 +1,104 @@
+"""Server-side export: the project's labels as a zipped dataset."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+
+import pytest
+import requests
+from PIL import Image
+
+from labeler.sync import client as client_mod
+from labeler.sync import protocol
+from tests.server import conftest, live
+from tests.server.conftest import CAT, DOG, box, status
+
+
+def _jpeg(colour: str) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(out, "JPEG")
+    return out.getvalue()
+
+
+def _export(server: live.LiveServer, project: str, **params: str) -> requests.Response:
+    return requests.get(
+        f"{server.url}/v1/projects/{project}/export",
+        params=params,
+        headers=conftest.caller_headers("rita", "reader"),
+        timeout=30,
+    )
+
+
+def test_coco_export_holds_finished_images_their_boxes_and_bytes(
+    server: live.LiveServer, admin: client_mod.SyncClient
+) -> None:
+    project = conftest.unique("export")
+    admin.create_project(project)
+    admin.put_schema(
+        project,
+        protocol.SchemaUpdate(
+            base_version=0,
+            classes=[
+                protocol.LabelClass(id=CAT, name="cat", color="#e6194b", order=0),
+                protocol.LabelClass(id=DOG, name="dog", color="#3cb44b", order=1),
+            ],
+        ),
+    )
+    red, blue = _jpeg("red"), _jpeg("blue")
+    shas = [hashlib.sha256(b).hexdigest() for b in (red, blue)]
+    admin.upsert_images(
+        project,
+        [
+            protocol.ImageIn(sha256=shas[0], rel_path="a/red.jpg", width=64, height=48),
+            protocol.ImageIn(sha256=shas[1], rel_path="a/blue.jpg", width=64, height=48),
+        ],
+    )
+    done, untouched = box(1, CAT), box(1, DOG)
+    done = done.model_copy(update={"data": {**done.data, "image_sha256": shas[0]}})
+    untouched = untouched.model_copy(update={"data": {**untouched.data, "image_sha256": shas[1]}})
+    finished = status(1, "done").model_copy(
+        update={
+            "id": protocol.image_status_id(shas[0]),
+            "data": {"image_sha256": shas[0], "status": "done"},
+        }
+    )
+    answer = admin.push(project, [done, untouched, finished])
+    assert all(r.outcome is protocol.PushOutcome.APPLIED for r in answer.results)
+
+    lacking = _export(server, project, format="coco", images="copy")
+    assert lacking.status_code == 409  # the red image's bytes are not on the server yet
+    admin.upload_blob(project, shas[0], red)
+
+    reply = _export(server, project, format="coco", images="copy", ratios="1")
+    assert reply.status_code == 200
+    assert reply.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(reply.content)) as zf:
+        names = zf.namelist()
+        documents = [n for n in names if n.endswith(".json") and "manifest" not in n]
+        coco = json.loads(zf.read(documents[0]))
+        manifest = json.loads(zf.read("manifest.json"))
+        copied = [n for n in names if n.endswith("red.jpg")]
+        assert copied and zf.read(copied[0]) == red
+    # Only the finished image is exported; the untouched one is not "no objects".
+    assert [i["file_name"].rsplit("/", 1)[-1] for i in coco["images"]] == ["red.jpg"]
+    # The box reaches past the 48-pixel-high image: the writer clips it to the frame.
+    assert [a["bbox"] for a in coco["annotations"]] == [[10.0, 20.0, 30.0, 28.0]]
+    assert {c["name"]: c["id"] for c in coco["categories"]} == {"cat": 1, "dog": 2}
+    assert manifest["data_revision"] == answer.head
+
+
+def test_unknown_formats_and_projects_are_4xx(server: live.LiveServer, project: str) -> None:
+    assert _export(server, project, format="pdf").status_code == 422
+    assert _export(server, "nope", format="coco").status_code == 404
+    assert _export(server, project, format="coco", statuses="finished").status_code == 422
+
+
+@pytest.mark.parametrize("fmt", ["yolo", "voc", "csv"])
+def test_other_formats_export_too(server: live.LiveServer, project: str, fmt: str) -> None:
+    reply = _export(server, project, format=fmt, statuses="new")
+    assert reply.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(reply.content)) as zf:
+        assert "manifest.json" in zf.namelist()
