@@ -86,6 +86,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("zoom_out", "Zoom &out", ["Ctrl+-"], "Zoom out", "View"),
     _a("toggle_labels", "&Hide labels", ["H"], "Hide or show the class names on the shapes", "View", True),
     _a("shortcuts", "&Keyboard shortcuts", ["?", "F1"], "Show every key", "Help"),
+    # Projects and datasets
+    _a("open_project", "&Open project or folder…", ["Ctrl+O"],
+       "Open a .labeler project or a folder of images instead of this project", "File"),
+    _a("add_folder", "&Add image folder…", [], "Add a folder of images to this project", "File"),
+    _a("import_labels", "&Import labels…", ["Ctrl+I"],
+       "Import labels from a COCO, YOLO, VOC, labelme, Azure ML or CSV dataset", "File"),
+    _a("export_dataset", "&Export dataset…", ["Ctrl+E"],
+       "Write a training dataset (COCO, YOLO, VOC, Azure ML, CSV, labelme, CreateML)", "File"),
     _a("quit", "&Quit", ["Ctrl+Q"], "Close the project (everything is saved)", "File"),
 )  # fmt: skip
 

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
 from labeler.services import images as images_svc
+from labeler.services import indexing, recent
 from labeler.services import project as project_svc
 from ui import main_window as main_window_mod
 from ui import settings as settings_mod
 from ui import tasks as tasks_mod
 from ui.browser import widget as browser_mod
 from ui.canvas import canvas as canvas_mod
+from ui.controllers import datasets as datasets_mod
 from ui.controllers import document as document_mod
 from ui.controllers import indexer as indexer_mod
 from ui.controllers import lifecycle as lifecycle_mod
+from ui.controllers import projects as projects_mod
 from ui.images import loader as loader_mod
 from ui.images import thumbnails as thumbnails_mod
 
@@ -40,11 +44,19 @@ class Workbench(QtCore.QObject):
 
     Attributes:
         doc: the open project.
-        runner: the background task runner (decoding, thumbnails).
+        runner: the background task runner (decoding, thumbnails, exports, imports).
         window: the main window.
+        datasets: File → Export dataset / Import labels.
+        projects: File → Open project or folder / Open recent / Add image folder.
     """
 
-    def __init__(self, project: project_svc.Project, parent: QtCore.QObject | None = None) -> None:
+    def __init__(
+        self,
+        project: project_svc.Project,
+        parent: QtCore.QObject | None = None,
+        *,
+        opener: projects_mod.Opener | None = None,
+    ) -> None:
         super().__init__(parent)
         self.project = project
         self.doc = document_mod.ProjectDocument(project, self)
@@ -60,6 +72,23 @@ class Workbench(QtCore.QObject):
         self.indexer = indexer_mod.BackgroundIndexer(
             self.doc, self.runner, self.window.statusBar(), self
         )
+        self.datasets = datasets_mod.Datasets(self.window, self.doc, self.runner, parent=self)
+        self.projects = projects_mod.Projects(
+            self.window, self.doc, self.runner, self.indexer, self.window.current, browser,
+            opener, parent=self,
+        )  # fmt: skip
+        self._connect_files()
+
+    def _connect_files(self) -> None:
+        """The File menu's project and dataset actions (their controllers need the runner)."""
+        a, w = self.window.action_set, self.window
+        a["export_dataset"].triggered.connect(lambda: self.datasets.export_dialog())
+        a["import_labels"].triggered.connect(lambda: self.datasets.import_dialog())
+        a["open_project"].triggered.connect(lambda: self.projects.open_project())
+        a["open_project"].setEnabled(self.projects.can_open)
+        a["add_folder"].triggered.connect(lambda: self.projects.add_folder())
+        w.recent_menu.aboutToShow.connect(lambda: self.projects.fill_recent_menu(w.recent_menu))
+        self.projects.message.connect(lambda text: w.statusBar().showMessage(text, 6000))
 
     def start(self) -> None:
         self.lifecycle.restore_layout()
@@ -70,9 +99,97 @@ class Workbench(QtCore.QObject):
 
     def close(self) -> None:
         """Stop background work and close the project (after the window has closed)."""
+        self.datasets.close_dialog()
         self.indexer.stop()
         self.runner.shutdown()
         self.project.close()
+
+
+def open_target(target: Path) -> project_svc.Project:
+    """The project of ``target``: a ``.labeler`` file, or an image folder (its project is made
+    on first use and the folder's names listed; hashing is left to the background indexer).
+
+    Raises:
+        project_svc.ProjectError: when it cannot be opened (the message says why).
+    """
+    if target.is_dir():
+        project, _created = project_svc.open_or_create(target)
+        try:
+            indexing.add_folder(project, target)
+        except BaseException:
+            project.close()
+            raise
+        return project
+    return project_svc.open_project(target)
+
+
+class Desktop(QtCore.QObject):
+    """The app with one project open at a time; opening another replaces it in this process.
+
+    Attributes:
+        bench: the open project's workbench, or None before the first one opens.
+
+    Signals:
+        benchChanged(object): a new workbench is shown (the ``Workbench``).
+        openFailed(str): a project could not be opened; the text says why.
+    """
+
+    benchChanged = QtCore.Signal(object)
+    openFailed = QtCore.Signal(str)
+
+    def __init__(
+        self,
+        parent: QtCore.QObject | None = None,
+        *,
+        show_error: Callable[[QtWidgets.QWidget | None, str], None] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.bench: Workbench | None = None
+        self._show_error = show_error or _show_error
+
+    def open(self, target: Path) -> bool:
+        """Open ``target`` and close the project open before (only once the new one opened)."""
+        try:
+            project = open_target(Path(target))
+        except (project_svc.ProjectError, OSError) as exc:
+            text = f"Cannot open {target}.\n\n{exc}"
+            self._show_error(self.bench.window if self.bench is not None else None, text)
+            self.openFailed.emit(text)
+            return False
+        self._replace(project)
+        recent.remember(project.path)
+        return True
+
+    def _replace(self, project: project_svc.Project) -> None:
+        app = QtWidgets.QApplication.instance()
+        assert isinstance(app, QtWidgets.QApplication)
+        # Closing the old window must not end the app: the new one is shown right after.
+        quit_on_close = app.quitOnLastWindowClosed()
+        app.setQuitOnLastWindowClosed(False)
+        try:
+            self.close()
+            bench = Workbench(project, opener=self.open)
+            bench.window.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose, False)
+            self.bench = bench
+            bench.start()
+        finally:
+            app.setQuitOnLastWindowClosed(quit_on_close)
+        self.benchChanged.emit(bench)
+
+    def close(self) -> None:
+        """Close the open project's window (its state is saved) and the project."""
+        bench, self.bench = self.bench, None
+        if bench is None:
+            return
+        if bench.window.isVisible():
+            bench.window.close()  # the window saves the image in view and its layout
+        bench.close()
+        bench.window.deleteLater()
+        bench.deleteLater()
+
+
+def _show_error(parent: QtWidgets.QWidget | None, text: str) -> None:
+    QtWidgets.QMessageBox.critical(parent, "labeler", text)
 
 
 def run(project_path: Path) -> int:
@@ -82,16 +199,10 @@ def run(project_path: Path) -> int:
         The process exit code: 0, or 1 when the project cannot be opened (the reason is shown).
     """
     app = application()
-    try:
-        project = project_svc.open_project(project_path)
-    except project_svc.ProjectError as exc:
-        QtWidgets.QMessageBox.critical(None, "labeler", f"Cannot open the project.\n\n{exc}")
+    desktop = Desktop()
+    if not desktop.open(project_path):
         return 1
-    bench = Workbench(project)
-    bench.window.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose, False)
-    bench.start()
     try:
         return app.exec()
     finally:
-        bench.close()
-        bench.window.deleteLater()
+        desktop.close()

@@ -118,6 +118,13 @@ class MainWindow(QtWidgets.QMainWindow):
         menus = {name: bar.addMenu(f"&{name}") for name in actions_mod.MENUS}
         for spec in actions_mod.ACTIONS:
             menus[spec.menu].addAction(self.action_set[spec.name])
+        # "Open recent" is filled from the recent list each time it opens (ui.controllers.projects).
+        self.recent_menu = QtWidgets.QMenu("Open &recent", self)
+        self.recent_menu.setObjectName("recentMenu")
+        file_menu = menus["File"]
+        file_menu.insertMenu(self.action_set["add_folder"], self.recent_menu)
+        file_menu.insertSeparator(self.action_set["import_labels"])
+        file_menu.insertSeparator(self.action_set["quit"])
         panels_menu = menus["View"].addMenu("&Panels")
         for dock in (
             self.browser_dock, self.class_dock, self.tags_dock, self.annotation_dock,
