@@ -48,6 +48,8 @@ class ZoomView(QtWidgets.QGraphicsView):
         self.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
         self.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
         self.setTransformationAnchor(QtWidgets.QGraphicsView.ViewportAnchor.NoAnchor)
+        # Resizes keep the centre by hand in resizeEvent (Qt's AnchorViewCenter misses the
+        # resizes caused by scroll bars appearing).
         self.setResizeAnchor(QtWidgets.QGraphicsView.ViewportAnchor.NoAnchor)
         self.setDragMode(QtWidgets.QGraphicsView.DragMode.NoDrag)
         self.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
@@ -191,6 +193,15 @@ class ZoomView(QtWidgets.QGraphicsView):
         event.accept()
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        # The image point in the middle before the resize stays in the middle after it (docks
+        # restored, scroll bars appearing, the user dragging an edge), so a zoomed-in view
+        # never drifts away from what was being labeled.
+        old = event.oldSize()
+        keep = None
+        if not self._fit_mode and old.width() > 0 and old.height() > 0:
+            keep = self.scene_point(QtCore.QPointF(old.width() / 2.0, old.height() / 2.0))
         super().resizeEvent(event)
         if self._fit_mode:
             self.fit()
+        elif keep is not None:
+            self.centerOn(QtCore.QPointF(*keep))
