@@ -87,14 +87,19 @@ import json, sys, time
 from labeler.services import images, indexing, project
 from benchmarks import common
 p = project.create_project(sys.argv[1])
+first = {}
+def first_page():
+    # What the app does once the first names are committed: list the first page.
+    first["page"] = len(images.list_images(p, limit=100))
+    first["t"] = time.perf_counter() - t0
 t0 = time.perf_counter()
-indexing.add_folder(p, sys.argv[2])
-page = images.list_images(p, limit=100)
-t_first = time.perf_counter() - t0
+indexing.add_folder(p, sys.argv[2], on_first_page=first_page)
+t_all = time.perf_counter() - t0
 t1 = time.perf_counter()
 result = indexing.index_pending(p) if sys.argv[3] == "index" else None
 t_index = time.perf_counter() - t1
-print(json.dumps({"first_page": t_first, "index": t_index, "rss": common.peak_rss_mb(), "page": len(page)}))
+print(json.dumps({"first_page": first["t"], "all_names": t_all, "index": t_index,
+                  "rss": common.peak_rss_mb(), "page": first["page"]}))
 """
 
 
@@ -127,8 +132,17 @@ def main() -> None:
     print(common.header())
     print(
         common.row(
-            f"names of {args.names:,} files stored, first page listed",
+            f"folder of {args.names:,} files: first page of names stored and listed",
             f"{listing['first_page']:.2f} s",
+            "",
+            "",
+            "< 1 s",
+        )
+    )
+    print(
+        common.row(
+            f"folder of {args.names:,} files: all names stored",
+            f"{listing['all_names']:.2f} s",
             "",
             "",
             "< 1 s",

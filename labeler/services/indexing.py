@@ -102,36 +102,62 @@ def list_image_files(folder: Path) -> Iterator[str]:
                 yield child
 
 
-def add_folder(project: project_mod.Project, folder: Path | str) -> AddResult:
+#: Names stored (and committed) ahead of the rest, so the first page can be shown at once.
+FIRST_PAGE = 1000
+
+
+def add_folder(
+    project: project_mod.Project,
+    folder: Path | str,
+    *,
+    on_first_page: Callable[[], None] | None = None,
+) -> AddResult:
     """Add ``folder`` (recursively) to the project, or rescan it if it is there already.
 
     Only names are listed and stored here. New files are added; files that disappeared are flagged
     missing (never deleted with their labels); files that came back are unflagged; files whose size
     or time changed are queued for re-indexing. Call :func:`index_pending` next.
+
+    For a large new folder the first :data:`FIRST_PAGE` names (in natural order) are committed in a
+    transaction of their own before the rest, and ``on_first_page`` is called then: another view of
+    the project can list the first page while the remaining names are stored.
     """
     root = Path(folder).expanduser().resolve()
     if not root.is_dir():
         raise project_mod.ProjectError(f"{root} is not a folder")
     names = list(list_image_files(root))
     with project.write() as (session, revision):
-        root_row = session.execute(
-            sa.select(models.ImageRootRow).where(models.ImageRootRow.path == str(root))
-        ).scalar_one_or_none()
-        if root_row is None:
-            order = session.execute(
-                sa.select(sa.func.coalesce(sa.func.max(models.ImageRootRow.sort_order), -1))
-            ).scalar_one()
-            root_row = models.ImageRootRow(
-                id=ids.new_id(), path=str(root), sort_order=order + 1, added_at=types.utcnow()
-            )
-            session.add(root_row)
-            session.flush()
-        root_row.last_scan_at = types.utcnow()
-        result = _sync_names(session, root_row, root, names)
+        root_row = _root_row(session, root)
+        result, rest = _sync_names(session, root_row, root, names, first=FIRST_PAGE)
+    if on_first_page is not None:
+        on_first_page()
+    if rest:
+        with project.write() as (session, revision):
+            _insert_names(session, _root_row(session, root), rest)
+        result = dataclasses.replace(result, added=result.added + len(rest))
     return dataclasses.replace(
         result,
-        changes=dataclasses.replace(result.changes, data_revision=revision),
+        changes=dataclasses.replace(
+            result.changes, images_added=result.added, data_revision=revision
+        ),
     )
+
+
+def _root_row(session: sa.orm.Session, root: Path) -> models.ImageRootRow:
+    root_row = session.execute(
+        sa.select(models.ImageRootRow).where(models.ImageRootRow.path == str(root))
+    ).scalar_one_or_none()
+    if root_row is None:
+        order = session.execute(
+            sa.select(sa.func.coalesce(sa.func.max(models.ImageRootRow.sort_order), -1))
+        ).scalar_one()
+        root_row = models.ImageRootRow(
+            id=ids.new_id(), path=str(root), sort_order=order + 1, added_at=types.utcnow()
+        )
+        session.add(root_row)
+        session.flush()
+    root_row.last_scan_at = types.utcnow()
+    return root_row
 
 
 _INSERT_NAMES = (
@@ -142,8 +168,17 @@ _INSERT_NAMES = (
 
 
 def _sync_names(
-    session: sa.orm.Session, root_row: models.ImageRootRow, root: Path, names: Sequence[str]
-) -> AddResult:
+    session: sa.orm.Session,
+    root_row: models.ImageRootRow,
+    root: Path,
+    names: Sequence[str],
+    *,
+    first: int,
+) -> tuple[AddResult, list[tuple[str, str]]]:
+    """Store new names (the first ``first`` of them) and flag missing, returned and changed files.
+
+    Returns the result so far and the new (sort key, name) pairs still to store.
+    """
     img = models.ImageRow
     known = {
         rel: (image_id, missing, size, mtime)
@@ -154,20 +189,7 @@ def _sync_names(
         )
     }
     fresh = sorted((naming.natural_key(rel), rel) for rel in names if rel not in known)
-    if fresh:
-        # Plain tuples through the driver's executemany: 100,000 names store in well under a
-        # second, where ORM objects would take ten (perf-notes). Inserted in natural order, so
-        # the order index grows at its end.
-        stamp = types.UtcDateTime().process_bind_param(types.utcnow(), session.get_bind().dialect)
-        author = identity.current_author()
-        new_ids = ids.new_ids(len(fresh))
-        session.connection().exec_driver_sql(
-            _INSERT_NAMES,
-            [
-                (new_id, root_row.id, root_row.sort_order, rel, key, stamp, stamp, author)
-                for new_id, (key, rel) in zip(new_ids, fresh, strict=True)
-            ],
-        )
+    _insert_names(session, root_row, fresh[:first])
     present = set(names)
     gone = [v[0] for rel, v in known.items() if rel not in present and not v[1]]
     back = [v[0] for rel, v in known.items() if rel in present and v[1]]
@@ -189,13 +211,35 @@ def _sync_names(
     for chunk in _chunks(changed):
         session.execute(sa.update(img).where(img.id.in_(chunk)).values(indexed=False))
     touched = frozenset(gone) | frozenset(back) | frozenset(changed)
-    return AddResult(
+    result = AddResult(
         root_id=root_row.id,
-        added=len(fresh),
+        added=min(len(fresh), first),
         missing=len(gone),
         returned=len(back),
         changed=len(changed),
-        changes=Changes(images=touched, images_added=len(fresh)),
+        changes=Changes(images=touched),
+    )
+    return result, fresh[first:]
+
+
+def _insert_names(
+    session: sa.orm.Session, root_row: models.ImageRootRow, fresh: Sequence[tuple[str, str]]
+) -> None:
+    """Insert (sort key, name) pairs as new, unindexed images of ``root_row``."""
+    if not fresh:
+        return
+    # Plain tuples through the driver's executemany: 100,000 names store in about half a second,
+    # where ORM objects would take ten (perf-notes). Inserted in natural order, so the order
+    # index grows at its end.
+    stamp = types.UtcDateTime().process_bind_param(types.utcnow(), session.get_bind().dialect)
+    author = identity.current_author()
+    new_ids = ids.new_ids(len(fresh))
+    session.connection().exec_driver_sql(
+        _INSERT_NAMES,
+        [
+            (new_id, root_row.id, root_row.sort_order, rel, key, stamp, stamp, author)
+            for new_id, (key, rel) in zip(new_ids, fresh, strict=True)
+        ],
     )
 
 

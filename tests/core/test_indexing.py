@@ -224,3 +224,28 @@ def test_moved_copies_with_the_same_bytes_each_find_their_labels(
         ("moved/a.jpg", 1, False),
         ("moved/b.jpg", 1, False),
     ]
+
+
+def test_the_first_page_is_listable_before_the_rest_of_a_large_folder_is_stored(
+    project: project_mod.Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(indexing, "FIRST_PAGE", 5)
+    folder = tmp_path / "big"
+    for i in range(12):
+        (folder / f"p{i}.jpg").parent.mkdir(exist_ok=True)
+        (folder / f"p{i}.jpg").write_bytes(b"x")  # names only: nothing is read yet
+    seen: list[list[str]] = []
+
+    def first_page() -> None:
+        # Another connection (as the app's view would) sees the first names already.
+        with project_mod.open_project(project.path) as other:
+            seen.append([i.rel_path for i in images.list_images(other, limit=100)])
+
+    result = indexing.add_folder(project, folder, on_first_page=first_page)
+    assert seen == [["p0.jpg", "p1.jpg", "p2.jpg", "p3.jpg", "p4.jpg"]]
+    assert result.added == 12 and result.changes.images_added == 12
+    assert [i.rel_path for i in images.list_images(project, limit=100)][-3:] == [
+        "p9.jpg",
+        "p10.jpg",
+        "p11.jpg",
+    ]
