@@ -9,12 +9,23 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from labeler.domain import schema as schema_mod
 from ui import actions as actions_mod
 from ui import settings as settings_mod
-from ui.controllers import current, dialogs, document, keys, labeling, panels, progress, undo
+from ui.controllers import (
+    current,
+    dialogs,
+    document,
+    keys,
+    labeling,
+    levels,
+    panels,
+    progress,
+    undo,
+)
 from ui.controllers import workflow as workflow_mod
 from ui.panels import (
     annotation_panel,
     attributes_panel,
     class_panel,
+    levels_panel,
     review_panel,
     status_bar,
     tags_panel,
@@ -89,6 +100,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.annotation_panel = annotation_panel.AnnotationPanel()
         self.attributes_panel = attributes_panel.AttributesPanel()
         self.review_panel = review_panel.ReviewPanel()
+        self.levels_panel = levels_panel.LevelsPanel()
         left, right = DockArea.LeftDockWidgetArea, DockArea.RightDockWidgetArea
         self.browser_dock = self._dock("Images", "imagesDock", self.browser, left)
         self.class_dock = self._dock("Classes", "classesDock", self.class_panel, right)
@@ -100,7 +112,9 @@ class MainWindow(QtWidgets.QMainWindow):
             "Attributes", "attributesDock", self.attributes_panel, right
         )
         self.review_dock = self._dock("Review", "reviewDock", self.review_panel, right)
+        self.levels_dock = self._dock("Levels", "levelsDock", self.levels_panel, right)
         self.tabifyDockWidget(self.attributes_dock, self.review_dock)
+        self.tabifyDockWidget(self.review_dock, self.levels_dock)
         self.attributes_dock.raise_()
         self.resizeDocks(
             [self.class_dock, self.annotation_dock, self.attributes_dock],
@@ -146,6 +160,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.doc, self.current, self.undo, self.dialogs.ask_reject_comment, self
         )
         self.progress = progress.Progress(self.doc, self)
+        self.levels = levels.Levels(self.levels_panel, self.loader, self)
         self.panels = panels.PanelSync(
             self.doc, self.current, self.canvas, self.annotation_panel, self.attributes_panel,
             self.tags_panel, self.review_panel, self,
@@ -169,6 +184,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.loader.loaded.connect(cur.on_loaded)
         self.loader.failed.connect(cur.on_failed)
         cur.imageChanged.connect(self.panels.on_image_changed)
+        cur.imageChanged.connect(self.levels.on_image_changed)
+        self.loader.windowLevelChanged.connect(self.levels.on_window_level_changed)
+        self.levels_panel.levelsRequested.connect(self.levels.on_levels_requested)
+        self.levels_panel.autoRequested.connect(self.levels.on_auto_requested)
         cur.annotationsChanged.connect(self.panels.on_annotations_changed)
         cur.positionChanged.connect(self.status_widgets.set_position)
         self.progress.progressChanged.connect(self.status_widgets.set_progress)
