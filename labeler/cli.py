@@ -64,7 +64,7 @@ def _server_main(argv: list[str]) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from labeler import cli_app, cli_data, cli_project
+    from labeler import cli_app, cli_data, cli_project, cli_sync
 
     parser = argparse.ArgumentParser(
         prog="labeler",
@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_project.register(sub)
     cli_data.register(sub)
     cli_app.register(sub)
+    cli_sync.register(sub)
     for name, text in (
         ("serve", "run the sync service (see `labeler serve --help`)"),
         ("keys", "manage the sync service's subscription keys (see `labeler keys --help`)"),

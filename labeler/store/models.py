@@ -180,3 +180,86 @@ class AppStateRow(Base):
 
     key: orm.Mapped[str] = orm.mapped_column(sa.String(100), primary_key=True)
     value: orm.Mapped[Any] = orm.mapped_column(types.Json(), nullable=True)
+
+
+class SyncLinkRow(Base):
+    """The server a project syncs with (one row at most). Added in revision 0003.
+
+    The subscription key is never stored here: it lives in the OS keyring or ``LABELER_KEY``.
+    """
+
+    __tablename__ = "sync_link"
+
+    id: orm.Mapped[int] = orm.mapped_column(sa.Integer, primary_key=True)
+    remote_url: orm.Mapped[str] = orm.mapped_column(sa.Text)
+    remote_project: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    cursor: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    schema_version: orm.Mapped[int] = orm.mapped_column(sa.Integer, default=0)
+    linked_at: orm.Mapped[dt.datetime] = orm.mapped_column(types.UtcDateTime())
+    last_sync_at: orm.Mapped[dt.datetime | None] = orm.mapped_column(types.UtcDateTime())
+
+
+class SyncOutboxRow(Base):
+    """A push batch, stored with its Idempotency-Key before the first send and deleted once
+    its answer is applied: a retry after a lost answer re-sends exactly this batch."""
+
+    __tablename__ = "sync_outbox"
+
+    batch_id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
+    idempotency_key: orm.Mapped[str] = orm.mapped_column(sa.String(100))
+    records: orm.Mapped[Any] = orm.mapped_column(types.Json())
+    created_at: orm.Mapped[dt.datetime] = orm.mapped_column(types.UtcDateTime())
+
+
+class SyncConflictRow(Base):
+    """A record changed both here and on the server; both versions are kept until resolved."""
+
+    __tablename__ = "sync_conflict"
+    __table_args__ = (sa.Index("ix_sync_conflict_record", "annotation_id"),)
+
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
+    # The conflicting record's id: an annotation's, or another syncable row's (see ``kind``).
+    annotation_id: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    kind: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    local: orm.Mapped[Any] = orm.mapped_column(types.Json())
+    remote: orm.Mapped[Any] = orm.mapped_column(types.Json())
+    remote_revision: orm.Mapped[int] = orm.mapped_column(sa.Integer)
+    remote_author: orm.Mapped[str] = orm.mapped_column(sa.String(200))
+    detected_at: orm.Mapped[dt.datetime] = orm.mapped_column(types.UtcDateTime())
+    resolution: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
+    resolved_at: orm.Mapped[dt.datetime | None] = orm.mapped_column(types.UtcDateTime())
+
+
+class SyncShadowRow(Base):
+    """The content of a record as last agreed with the server: a dirty row whose content still
+    equals it has not really changed (so it is neither pushed nor a conflict)."""
+
+    __tablename__ = "sync_shadow"
+
+    record_id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
+    kind: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    revision: orm.Mapped[int] = orm.mapped_column(sa.Integer)
+    content: orm.Mapped[Any] = orm.mapped_column(types.Json())
+
+
+class SyncRejectionRow(Base):
+    """A record the server refused, with its reason; not pushed again until it changes."""
+
+    __tablename__ = "sync_rejection"
+
+    record_id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
+    kind: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    reason: orm.Mapped[str] = orm.mapped_column(sa.Text)
+    content: orm.Mapped[Any] = orm.mapped_column(types.Json())
+    at: orm.Mapped[dt.datetime] = orm.mapped_column(types.UtcDateTime())
+
+
+class SyncParkedRow(Base):
+    """A pulled record about an image (or class) this workstation does not have yet; applied
+    once it appears."""
+
+    __tablename__ = "sync_parked"
+
+    record_id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
+    revision: orm.Mapped[int] = orm.mapped_column(sa.Integer)
+    record: orm.Mapped[Any] = orm.mapped_column(types.Json())

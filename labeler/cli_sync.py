@@ -1,0 +1,203 @@
+"""``labeler link|sync|conflicts``: sharing a project's labels with a team's server."""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from labeler import cli
+from labeler.services import indexing, sync
+from labeler.services import project as project_mod
+
+#: Seconds between rounds of `labeler sync` without --once, and the longest wait while offline.
+DEFAULT_INTERVAL = 5.0
+MAX_OFFLINE_WAIT = 120.0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "link", help="publish the project on a sync server, or join the server's project"
+    )
+    cli.project_arg(p)
+    p.add_argument("--remote", required=True, metavar="URL", help="the sync service's root URL")
+    p.add_argument(
+        "--project", dest="remote_project", required=True, metavar="NAME",
+        help="the project's name on the server (published there if it does not exist yet)",
+    )  # fmt: skip
+    p.add_argument(
+        "--key",
+        help=f"subscription key (kept in the OS keyring when there is one; else set "
+        f"{sync.KEY_ENV})",
+    )
+    cli.json_arg(p)
+    p.set_defaults(handler=cmd_link)
+
+    p = sub.add_parser("sync", help="push local edits, then pull the team's (repeats until Ctrl+C)")
+    cli.project_arg(p)
+    p.add_argument("--once", action="store_true", help="one round, then exit")
+    p.add_argument(
+        "--interval", type=float, default=DEFAULT_INTERVAL, metavar="S",
+        help="seconds between rounds (default %(default)s)",
+    )  # fmt: skip
+    cli.json_arg(p)
+    p.set_defaults(handler=cmd_sync)
+
+    p = sub.add_parser("conflicts", help="list conflicts, or resolve one: mine, theirs or both")
+    cli.project_arg(p)
+    p.add_argument("action", nargs="?", choices=["list", "resolve"], default="list")
+    p.add_argument("id", nargs="?", help="the conflict's id (or its first characters)")
+    p.add_argument("choice", nargs="?", choices=[c.value for c in sync.Choice])
+    cli.json_arg(p)
+    p.set_defaults(handler=cmd_conflicts)
+
+
+def _open(target: Path) -> project_mod.Project:
+    """The project of a ``.labeler`` file or of an image folder (made and indexed on first use,
+    so that its images have the hashes sync recognises them by)."""
+    project, created = project_mod.open_or_create(target)
+    if created:
+        indexing.add_folder(project, target)
+        indexing.index_pending(project)
+    return project
+
+
+def cmd_link(args: argparse.Namespace) -> int:
+    lines: list[str] = []
+    storage: sync.KeyStorage | None = None
+    with _open(args.project) as project:
+        try:
+            result, report = sync.link_project(
+                project, args.remote, args.remote_project, sync.Options(key=args.key)
+            )
+        except sync.SyncError as exc:
+            raise cli.CliError(str(exc)) from exc
+    if args.key:  # only a key the service accepted is worth keeping
+        storage = sync.store_key(args.remote, args.key)
+        lines.append(storage.why)
+    verb = "published" if result.published else "joined"
+    lines.append(
+        f"{verb} {result.remote_project} on {args.remote}: {result.images_sent} images sent, "
+        f"{result.classes_matched} classes matched"
+    )
+    if result.missing_here:
+        lines.append(f"{len(result.missing_here)} server images are not on this workstation:")
+        lines += [f"  {p}" for p in result.missing_here[:50]]
+    lines += _report_lines(report)
+    payload: dict[str, Any] = {
+        "published": result.published,
+        "remote": args.remote,
+        "project": result.remote_project,
+        "images_sent": result.images_sent,
+        "classes_matched": result.classes_matched,
+        "missing_here": list(result.missing_here),
+        "key_stored": storage.stored if storage else None,
+        "sync": report.to_json(),
+    }
+    cli.emit(args, payload, "\n".join(lines))
+    return 0
+
+
+def _report_lines(report: sync.SyncReport) -> list[str]:
+    lines = [
+        f"pushed {report.pushed}, pulled {report.pulled}, new conflicts {report.conflicts}, "
+        f"open conflicts {report.open_conflicts}, rejected {len(report.rejected)}"
+        + (" (full resync)" if report.full_resync else "")
+    ]
+    lines += [f"  rejected {r.kind} {r.record_id}: {r.reason}" for r in report.rejected[:50]]
+    if report.parked:
+        lines.append(f"  {report.parked} changes wait for images not on this workstation")
+    if report.open_conflicts:
+        lines.append("  see them with: labeler conflicts PROJECT")
+    return lines
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    with _open(args.project) as project:
+        if args.once:
+            try:
+                report = sync.sync_once(project)
+            except sync.SyncError as exc:
+                raise cli.CliError(str(exc)) from exc
+            cli.emit(args, report.to_json(), "\n".join(_report_lines(report)))
+            return 0
+        return _sync_forever(project, args)
+
+
+def _pause(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def _sync_forever(project: project_mod.Project, args: argparse.Namespace) -> int:
+    interval = max(0.5, float(args.interval))
+    wait = interval
+    while True:
+        try:
+            report = sync.sync_once(project)
+        except sync.ConfigurationError as exc:
+            raise cli.CliError(str(exc)) from exc
+        except sync.NotLinked as exc:
+            raise cli.CliError(str(exc)) from exc
+        except sync.OfflineError as exc:
+            # Offline: keep the edits, try again later, waiting longer each time.
+            wait = min(MAX_OFFLINE_WAIT, wait * 2) * random.uniform(0.8, 1.0)
+            print(f"offline ({exc}); next try in {wait:.0f} s", file=sys.stderr)
+        else:
+            wait = interval
+            if report.pushed or report.pulled or report.conflicts or report.rejected:
+                cli.emit(args, report.to_json(), "\n".join(_report_lines(report)))
+        sys.stdout.flush()
+        _pause(wait)
+
+
+def cmd_conflicts(args: argparse.Namespace) -> int:
+    with _open(args.project) as project:
+        if args.action == "resolve":
+            if not args.id or not args.choice:
+                raise cli.CliError("say which conflict and how: resolve ID mine|theirs|both")
+            try:
+                sync.resolve_conflict(project, args.id, sync.Choice(args.choice))
+            except sync.ConflictError as exc:
+                raise cli.CliError(str(exc)) from exc
+            cli.emit(
+                args,
+                {"resolved": args.id, "choice": args.choice},
+                f"resolved {args.id}: {args.choice}"
+                + (" (pushed at the next sync)" if args.choice != "theirs" else ""),
+            )
+            return 0
+        found = sync.list_conflicts(project)
+    rows = [
+        {
+            "id": c.id, "kind": c.kind, "record": c.record_id, "image": c.image_path,
+            "mine": {"class": c.local_class, **c.local, "by": c.local_author, "at": c.local_at},
+            "theirs": {"class": c.remote_class, **c.remote, "by": c.remote_author,
+                       "at": c.remote_at, "revision": c.remote_revision},
+        }
+        for c in found
+    ]  # fmt: skip
+    lines = []
+    for c in found:
+        lines.append(f"{c.id[:8]}  {c.kind}  {c.image_path or '?'}")
+        lines.append(
+            f"    mine:   {_describe(c.local, c.local_class)}  ({c.local_author}, {c.local_at})"
+        )
+        lines.append(
+            f"    theirs: {_describe(c.remote, c.remote_class)}  ({c.remote_author}, {c.remote_at})"
+        )
+    cli.emit(args, {"conflicts": rows}, "\n".join(lines) or "no conflicts")
+    return 0
+
+
+def _describe(version: dict[str, Any], class_name: str | None) -> str:
+    if version.get("deleted"):
+        return "deleted"
+    if "status" in version:
+        return str(version["status"])
+    parts = [class_name or "(no class)"]
+    if version.get("geometry") is not None:
+        parts.append(str(version["geometry"]))
+    return " ".join(parts)

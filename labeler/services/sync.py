@@ -1,0 +1,173 @@
+"""Syncing a project with a team's server: link, sync rounds, conflicts.
+
+The subscription key comes from the caller (``--key``), else ``LABELER_KEY``, else the OS
+keyring (service ``labeler``, user = the server's URL). It is never written to the project file
+or to logs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable
+
+from labeler.domain import changes as changes_mod
+from labeler.services import project as project_mod
+from labeler.sync import client as client_mod
+from labeler.sync import conflicts, engine, link, outbox, records, retry
+
+KEYRING_SERVICE = "labeler"
+KEY_ENV = "LABELER_KEY"
+
+SyncError = retry.SyncError
+ConfigurationError = retry.ConfigurationError
+OfflineError = retry.OfflineError
+NotLinked = engine.NotLinked
+ConflictError = conflicts.ConflictError
+Choice = conflicts.Choice
+SyncReport = engine.SyncReport
+Conflict = conflicts.Conflict
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class KeyStorage:
+    """Where ``--key`` went: ``stored`` in the keyring, or not (``why``)."""
+
+    stored: bool
+    why: str
+
+
+def _keyring_usable() -> bool:
+    try:
+        import keyring
+        from keyring.backends import fail
+    except ImportError:
+        return False
+    return not isinstance(keyring.get_keyring(), fail.Keyring)
+
+
+def store_key(url: str, key: str) -> KeyStorage:
+    """Keep ``key`` in the OS keyring when one is usable; never anywhere else."""
+    if not _keyring_usable():
+        return KeyStorage(
+            False, f"no usable keyring here: the key was not stored; set {KEY_ENV} to sync"
+        )
+    import keyring
+    from keyring import errors
+
+    try:
+        keyring.set_password(KEYRING_SERVICE, url, key)
+    except errors.KeyringError as exc:
+        return KeyStorage(
+            False, f"the keyring refused the key ({type(exc).__name__}); set {KEY_ENV}"
+        )
+    return KeyStorage(True, "the key is stored in the keyring")
+
+
+def find_key(url: str, given: str | None = None) -> str | None:
+    """The key for ``url``: ``given``, else ``LABELER_KEY``, else the keyring's."""
+    if given:
+        return given
+    env = os.environ.get(KEY_ENV, "").strip()
+    if env:
+        return env
+    if not _keyring_usable():
+        return None
+    import keyring
+    from keyring import errors
+
+    try:
+        return keyring.get_password(KEYRING_SERVICE, url)
+    except errors.KeyringError:
+        return None
+
+
+def _client(url: str, key: str | None, timeout: float) -> client_mod.SyncClient:
+    return client_mod.SyncClient(url, key=key, timeout=timeout)
+
+
+@dataclasses.dataclass
+class Options:
+    """How to reach the service; tests replace the client factory and the sleep."""
+
+    key: str | None = None
+    timeout: float = 30.0
+    policy: retry.RetryPolicy = dataclasses.field(default_factory=retry.RetryPolicy)
+    sleep: Callable[[float], None] | None = None
+    make_client: Callable[[str, str | None, float], client_mod.SyncClient] = _client
+
+
+def _engine(project: project_mod.Project, url: str, options: Options) -> engine.SyncEngine:
+    client = options.make_client(url, find_key(url, options.key), options.timeout)
+    retrier = retry.Retrier(url, options.policy)
+    if options.sleep is not None:
+        retrier.sleep = options.sleep
+    return engine.SyncEngine(project.db, client, retrier)
+
+
+def link_project(
+    project: project_mod.Project, url: str, remote_project: str, options: Options | None = None
+) -> tuple[link.LinkResult, SyncReport]:
+    """Publish the project on the server as ``remote_project`` (or join it), then sync once."""
+    options = options or Options()
+    eng = _engine(project, url, options)
+    try:
+        result = eng.link(url, remote_project)
+        report = eng.sync_once()
+    finally:
+        eng.client.close()
+    return result, report
+
+
+def remote(project: project_mod.Project) -> tuple[str, str] | None:
+    """(server URL, server project) of a linked project, else None."""
+    found = link.current(project.db)
+    return (found.remote_url, found.remote_project) if found is not None else None
+
+
+def sync_once(project: project_mod.Project, options: Options | None = None) -> SyncReport:
+    """One round: push, then pull.
+
+    Raises:
+        NotLinked, ConfigurationError (not worth retrying), OfflineError.
+    """
+    where = remote(project)
+    if where is None:
+        raise NotLinked(f"{project.path} is not linked to a server (run labeler link first)")
+    eng = _engine(project, where[0], options or Options())
+    try:
+        return eng.sync_once()
+    finally:
+        eng.client.close()
+
+
+def rejections(project: project_mod.Project) -> list[outbox.Rejection]:
+    """Records the server refused (with the reason) that have not changed since."""
+    return outbox.rejections(project.db)
+
+
+def list_conflicts(project: project_mod.Project) -> list[Conflict]:
+    return conflicts.list_open(project.db)
+
+
+def resolve_conflict(
+    project: project_mod.Project, conflict_id: str, choice: Choice
+) -> changes_mod.Changes:
+    """Resolve a conflict: ``mine`` pushes at the next sync, ``theirs``/``both`` apply now."""
+    from labeler.sync import apply
+
+    found = conflicts.find(project.db, conflict_id)
+    out = apply.Applied()
+    with records.write(project.db) as session:
+        row = session.get(type(found), found.id)
+        assert row is not None
+        made = conflicts.resolve(session, row, choice, out)
+    annotations = set(out.annotations) | ({made} if made else set())
+    if found.kind == "annotation":
+        annotations.add(found.annotation_id)
+    return changes_mod.Changes(
+        images=frozenset(out.images),
+        annotations=frozenset(annotations),
+        annotation_images=frozenset(out.annotation_images),
+        schema=out.schema,
+    )

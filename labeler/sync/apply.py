@@ -1,0 +1,307 @@
+"""Applying records from the server to the local project, inside the caller's transaction.
+
+Rows are matched by UUID (images by the SHA-256 of their bytes). A remote change to a row that
+changed here too is a conflict: both versions are kept (``sync_conflict`` and the annotation's
+history), never a silent overwrite. A record about an image or class this workstation does not
+have yet is parked and applied once it appears.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+import pydantic
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from labeler.domain import ids
+from labeler.store import models
+from labeler.sync import conflicts, protocol, records
+
+Kind = protocol.RecordKind
+A = models.AnnotationRow
+
+
+@dataclasses.dataclass
+class Applied:
+    """What applying remote records did, for the sync report and the views."""
+
+    applied: int = 0
+    skipped: int = 0
+    conflicts: int = 0
+    parked: int = 0
+    images: set[str] = dataclasses.field(default_factory=set)
+    annotations: set[str] = dataclasses.field(default_factory=set)
+    annotation_images: set[str] = dataclasses.field(default_factory=set)
+    schema: bool = False
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def apply_change(
+    session: orm.Session, rec: protocol.ChangeRecord, out: Applied, *, force: bool = False
+) -> None:
+    """Apply one record of the change feed.
+
+    Args:
+        force: take the server's version even over a local change (resolving "theirs").
+    """
+    try:
+        data = protocol.parse_data(rec.kind, rec.data)
+    except pydantic.ValidationError:
+        out.skipped += 1  # the server validated it; a newer protocol version may add fields
+        return
+    remote = records.record_content(rec)
+    key = str(rec.id)
+    local = records.local_record(session, rec.kind, key, rec.data)
+    if local is not None and not force:
+        if local.base_revision is not None and local.base_revision >= rec.revision:
+            records.set_shadow(session, key, rec.kind, rec.revision, remote)
+            out.skipped += 1
+            return
+        if _changed_here(session, local) and records.record_content(local) != remote:
+            if conflicts.record(session, local, rec):
+                out.conflicts += 1
+            return
+    handler = _HANDLERS[rec.kind]
+    if not handler(session, rec, data, out):
+        park(session, rec)
+        out.parked += 1
+        return
+    records.set_shadow(session, key, rec.kind, rec.revision, remote)
+    conflict = records.open_conflict(session, key)
+    if conflict is not None and not force:
+        conflict.resolution = "merged"  # the local change went away; nothing left to resolve
+        conflict.resolved_at = records.now()
+    out.applied += 1
+
+
+def _changed_here(session: orm.Session, local: protocol.Record) -> bool:
+    if local.kind is Kind.IMAGE_STATUS:
+        images = records.images_with_sha(session, str(local.data["image_sha256"]))
+        if not any(i.dirty for i in images):
+            return False
+        # An image nobody looked at here has no status of its own to defend.
+        if local.base_revision is None and local.data["status"] == "new":
+            return False
+    elif not _row_dirty(session, local):
+        return False
+    return records.locally_changed(session, local)
+
+
+def _row_dirty(session: orm.Session, local: protocol.Record) -> bool:
+    model: Any = {
+        Kind.ANNOTATION: models.AnnotationRow,
+        Kind.REVIEW_ACTION: models.ReviewActionRow,
+        Kind.LABEL_CLASS: models.LabelClassRow,
+        Kind.ATTRIBUTE_DEF: models.AttributeDefRow,
+    }[local.kind]
+    row = session.get(model, str(local.id))
+    return bool(row is not None and row.dirty)
+
+
+def park(session: orm.Session, rec: protocol.ChangeRecord) -> None:
+    """Keep a record for later (its image or class is not here yet)."""
+    row = session.get(models.SyncParkedRow, str(rec.id))
+    if row is None:
+        session.add(
+            models.SyncParkedRow(
+                record_id=str(rec.id), revision=rec.revision, record=rec.model_dump(mode="json")
+            )
+        )
+    elif rec.revision > row.revision:
+        row.revision = rec.revision
+        row.record = rec.model_dump(mode="json")
+
+
+def retry_parked(session: orm.Session, out: Applied) -> None:
+    """Apply parked records whose image or class has arrived since."""
+    parked = session.execute(
+        sa.select(models.SyncParkedRow).order_by(models.SyncParkedRow.revision)
+    ).scalars()
+    for row in list(parked):
+        rec = protocol.ChangeRecord.model_validate(row.record)
+        session.delete(row)
+        session.flush()
+        before = out.parked
+        apply_change(session, rec, out)
+        if out.parked > before:
+            out.parked = before  # still waiting: not a new one
+
+
+def parked_count(session: orm.Session) -> int:
+    return int(
+        session.execute(sa.select(sa.func.count()).select_from(models.SyncParkedRow)).scalar_one()
+    )
+
+
+# --- one handler per kind: False when the record must wait (image or class missing) ---------
+
+
+def _annotation(session: orm.Session, rec: protocol.ChangeRecord, data: Any, out: Applied) -> bool:
+    assert isinstance(data, protocol.AnnotationData)
+    class_id = str(data.class_id) if data.class_id else None
+    if class_id is not None and session.get(models.LabelClassRow, class_id) is None:
+        return False
+    at = _aware(rec.updated_at)
+    row = session.get(A, str(rec.id))
+    if row is None:
+        images = records.images_with_sha(session, data.image_sha256)
+        if not images:
+            return False
+        row = A(
+            id=str(rec.id), image_id=images[0].id, class_id=class_id, kind=data.kind.value,
+            geometry=data.geometry, attributes=dict(data.attributes), version=1, created_at=at,
+            updated_at=at, author=rec.author, revision=rec.revision, dirty=False,
+            deleted=rec.deleted,
+        )  # fmt: skip
+        session.add(row)
+        op = "delete" if rec.deleted else "create"
+    else:
+        was_deleted = row.deleted
+        row.class_id = class_id
+        row.kind = data.kind.value
+        row.geometry = data.geometry
+        row.attributes = dict(data.attributes)
+        row.deleted = rec.deleted
+        row.version += 1
+        row.updated_at = at
+        row.author = rec.author
+        row.revision = rec.revision
+        row.dirty = False
+        op = "update"
+        if rec.deleted != was_deleted:
+            op = "delete" if rec.deleted else "restore"
+    history(session, row, op, rec.author, at)
+    recount(session, row.image_id)
+    out.annotations.add(row.id)
+    out.annotation_images.add(row.image_id)
+    return True
+
+
+def history(session: orm.Session, row: models.AnnotationRow, op: str, author: str, at: Any) -> None:
+    """Append a version of ``row`` to its history (append-only)."""
+    session.add(
+        models.AnnotationHistoryRow(
+            id=ids.new_id(), annotation_id=row.id, image_id=row.image_id, version=row.version,
+            op=op, class_id=row.class_id, kind=row.kind, geometry=row.geometry,
+            attributes=row.attributes or {}, deleted=row.deleted, author=author, at=at,
+        )
+    )  # fmt: skip
+
+
+def recount(session: orm.Session, image_id: str) -> None:
+    session.flush()
+    image = session.get(models.ImageRow, image_id)
+    if image is not None:
+        image.annotation_count = session.execute(
+            sa.select(sa.func.count()).where(A.image_id == image_id, A.deleted.is_(False))
+        ).scalar_one()
+
+
+def _status(session: orm.Session, rec: protocol.ChangeRecord, data: Any, out: Applied) -> bool:
+    assert isinstance(data, protocol.ImageStatusData)
+    images = records.images_with_sha(session, data.image_sha256)
+    for image in images:
+        image.status = data.status.value
+        image.status_by = rec.author
+        image.status_at = _aware(rec.updated_at)
+        image.revision = rec.revision
+        image.dirty = False
+        out.images.add(image.id)
+    return bool(images)
+
+
+_REVIEW_ROWS = {
+    protocol.ReviewKind.APPROVE: ("status", "approved"),
+    protocol.ReviewKind.REJECT: ("status", "rejected"),
+    protocol.ReviewKind.COMMENT: ("comment", None),
+}
+
+
+def _review(session: orm.Session, rec: protocol.ChangeRecord, data: Any, out: Applied) -> bool:
+    assert isinstance(data, protocol.ReviewActionData)
+    row = session.get(models.ReviewActionRow, str(rec.id))
+    at = _aware(rec.updated_at)
+    if row is None:
+        images = records.images_with_sha(session, data.image_sha256)
+        if not images:
+            return False
+        action, to_status = _REVIEW_ROWS[data.action]
+        row = models.ReviewActionRow(
+            id=str(rec.id), image_id=images[0].id, action=action, from_status=None,
+            to_status=to_status, comment=data.comment or None, created_at=at,
+        )  # fmt: skip
+        session.add(row)
+    row.comment = data.comment or None
+    row.updated_at = at
+    row.author = rec.author
+    row.revision = rec.revision
+    row.dirty = False
+    row.deleted = rec.deleted
+    out.images.add(row.image_id)
+    return True
+
+
+def _label_class(session: orm.Session, rec: protocol.ChangeRecord, data: Any, out: Applied) -> bool:
+    assert isinstance(data, protocol.LabelClassData)
+    at = _aware(rec.updated_at)
+    row = session.get(models.LabelClassRow, str(rec.id))
+    if row is None:
+        row = models.LabelClassRow(id=str(rec.id), created_at=at)
+        session.add(row)
+    row.name = data.name
+    row.color = data.color
+    row.hotkey = None if rec.deleted else data.hotkey
+    row.sort_order = data.order
+    _stamp(row, rec, at)
+    _schema_changed(session, out)
+    return True
+
+
+def _attribute(session: orm.Session, rec: protocol.ChangeRecord, data: Any, out: Applied) -> bool:
+    assert isinstance(data, protocol.AttributeDefData)
+    at = _aware(rec.updated_at)
+    row = session.get(models.AttributeDefRow, str(rec.id))
+    if row is None:
+        row = models.AttributeDefRow(id=str(rec.id), created_at=at)
+        session.add(row)
+    row.name = data.name
+    row.kind = data.kind.value
+    row.choices = list(data.choices)
+    row.default = data.default
+    row.sort_order = data.order
+    _stamp(row, rec, at)
+    _schema_changed(session, out)
+    return True
+
+
+def _stamp(row: Any, rec: protocol.ChangeRecord, at: dt.datetime) -> None:
+    row.updated_at = at
+    row.author = rec.author
+    row.revision = rec.revision
+    row.dirty = False
+    row.deleted = rec.deleted
+
+
+def _schema_changed(session: orm.Session, out: Applied) -> None:
+    if not out.schema:
+        session.execute(
+            sa.update(models.ProjectMeta).values(
+                schema_version=models.ProjectMeta.schema_version + 1
+            )
+        )
+    out.schema = True
+
+
+_HANDLERS: dict[Kind, Any] = {
+    Kind.ANNOTATION: _annotation,
+    Kind.IMAGE_STATUS: _status,
+    Kind.REVIEW_ACTION: _review,
+    Kind.LABEL_CLASS: _label_class,
+    Kind.ATTRIBUTE_DEF: _attribute,
+}

@@ -1,0 +1,213 @@
+"""Linking a project to a server project: publish it (the server has no such project) or join.
+
+Publishing creates the project, puts the schema and upserts the image manifest (keyed by
+SHA-256); the annotations, statuses and review actions follow in the first push. Joining matches
+local classes to the server's by id, then by name (a local class is re-keyed to the server's
+id), and local images by hash; server images missing here are listed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import uuid
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from labeler.domain import schema as schema_mod
+from labeler.store import database, models
+from labeler.sync import client as client_mod
+from labeler.sync import protocol, records, retry
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LinkResult:
+    published: bool
+    remote_project: str
+    images_sent: int
+    classes_matched: int
+    missing_here: tuple[str, ...]  # rel paths of server images this workstation lacks
+
+
+def current(db: database.Database) -> models.SyncLinkRow | None:
+    with db.read() as session:
+        return session.execute(sa.select(models.SyncLinkRow)).scalar_one_or_none()
+
+
+def _manifest(session: orm.Session) -> list[protocol.ImageIn]:
+    i = models.ImageRow
+    out: dict[str, protocol.ImageIn] = {}
+    rows = session.execute(
+        sa.select(i)
+        .where(i.sha256.is_not(None), i.width.is_not(None), i.height.is_not(None))
+        .order_by(i.root_order, i.sort_key)
+    ).scalars()
+    for img in rows:
+        assert img.sha256 is not None and img.width and img.height
+        out.setdefault(
+            img.sha256,
+            protocol.ImageIn(
+                sha256=img.sha256, rel_path=img.rel_path, width=img.width, height=img.height,
+                orientation=img.orientation if 1 <= img.orientation <= 8 else 1,
+                format=img.format, bytes=img.bytes,
+            ),
+        )  # fmt: skip
+    return list(out.values())
+
+
+def _local_schema(session: orm.Session, base_version: int) -> protocol.SchemaUpdate:
+    c, a = models.LabelClassRow, models.AttributeDefRow
+    meta = session.execute(sa.select(models.ProjectMeta)).scalar_one()
+    classes = session.execute(sa.select(c).where(c.deleted.is_(False))).scalars()
+    attrs = session.execute(sa.select(a).where(a.deleted.is_(False))).scalars()
+    return protocol.SchemaUpdate(
+        base_version=base_version,
+        classes=[
+            protocol.LabelClass(
+                id=uuid.UUID(x.id), name=x.name, color=x.color, hotkey=x.hotkey, order=x.sort_order
+            )
+            for x in classes
+        ],
+        attributes=[
+            protocol.AttributeDef(
+                id=uuid.UUID(x.id),
+                name=x.name,
+                kind=schema_mod.AttributeKind(x.kind),
+                choices=list(x.choices or []),
+                default=x.default,
+                order=x.sort_order,
+            )
+            for x in attrs
+        ],
+        tasks=protocol.TaskKinds(
+            tags=schema_mod.TagMode(meta.tag_mode), boxes=meta.boxes, polygons=meta.polygons
+        ),
+    )
+
+
+def _send_manifest(
+    client: client_mod.SyncClient, retrier: retry.Retrier, project: str,
+    images: list[protocol.ImageIn],
+) -> int:  # fmt: skip
+    for start in range(0, len(images), protocol.MAX_PUSH_RECORDS):
+        chunk = images[start : start + protocol.MAX_PUSH_RECORDS]
+        retrier.call(functools.partial(client.upsert_images, project, chunk))
+    return len(images)
+
+
+def _images_page(
+    client: client_mod.SyncClient, project: str, after: str | None
+) -> Callable[[], protocol.ImagePage]:
+    return lambda: client.list_images(project, after, protocol.MAX_PAGE)
+
+
+def _store_link(db: database.Database, url: str, project: str, schema_version: int) -> None:
+    with db.write() as session:
+        existing = session.execute(sa.select(models.SyncLinkRow)).scalar_one_or_none()
+        if existing is not None:  # linked again to the same place: keep the cursor
+            existing.schema_version = schema_version
+            return
+        session.add(
+            models.SyncLinkRow(
+                id=1, remote_url=url, remote_project=project, cursor=None,
+                schema_version=schema_version, linked_at=records.now(), last_sync_at=None,
+            )
+        )  # fmt: skip
+
+
+def link(
+    db: database.Database, client: client_mod.SyncClient, retrier: retry.Retrier, url: str,
+    project: str,
+) -> LinkResult:  # fmt: skip
+    """Publish or join ``project`` on the service; ``retrier`` runs each request.
+
+    Raises:
+        retry.SyncError: the project is linked to another server or project already.
+    """
+    existing = current(db)
+    if existing is not None and (existing.remote_url, existing.remote_project) != (url, project):
+        raise retry.SyncError(
+            f"{db.path} is linked to {existing.remote_project} on {existing.remote_url} "
+            "already; its revisions belong to that server (make a copy to link elsewhere)"
+        )
+    names = {p.name for p in retrier.call(client.list_projects)}
+    with db.read() as session:
+        images = _manifest(session)
+    if project not in names:
+        retrier.call(lambda: client.create_project(project))
+        with db.read() as session:
+            update = _local_schema(session, 0)
+        schema = retrier.call(lambda: client.put_schema(project, update))
+        sent = _send_manifest(client, retrier, project, images)
+        _store_link(db, url, project, schema.version)
+        return LinkResult(True, project, sent, len(update.classes), ())
+    remote = retrier.call(lambda: client.get_schema(project))
+    matched = _join_schema(db, remote)
+    server_images: dict[str, str] = {}
+    after: str | None = None
+    while True:
+        page = retrier.call(_images_page(client, project, after))
+        server_images.update({img.sha256: img.rel_path for img in page.images})
+        if not page.has_more or page.next_cursor is None:
+            break
+        after = page.next_cursor
+    local_shas = {img.sha256 for img in images}
+    extra = [img for img in images if img.sha256 not in server_images]
+    sent = 0
+    if extra:
+        try:
+            sent = _send_manifest(client, retrier, project, extra)
+        except client_mod.ApiError:
+            sent = 0  # a reader may not add images; their labels still sync by hash
+    missing = tuple(sorted(p for sha, p in server_images.items() if sha not in local_shas))
+    _store_link(db, url, project, remote.version)
+    return LinkResult(False, project, sent, matched, missing)
+
+
+def _join_schema(db: database.Database, remote: protocol.LabelSchema) -> int:
+    """Re-key local classes that match a server class by name; take the server's tasks.
+
+    Returns:
+        How many local classes matched a server class (by id or by name).
+    """
+    c = models.LabelClassRow
+    matched = 0
+    with records.write(db) as session:
+        local = list(session.execute(sa.select(c).where(c.deleted.is_(False))).scalars())
+        by_id = {str(k.id): k for k in remote.classes}
+        by_name = {k.name.casefold(): k for k in remote.classes}
+        for row in local:
+            if row.id in by_id:
+                matched += 1
+                continue
+            theirs = by_name.get(row.name.casefold())
+            if theirs is None:
+                continue
+            matched += 1
+            new_id = str(theirs.id)
+            if session.get(c, new_id) is None:
+                session.add(
+                    c(
+                        id=new_id, name=theirs.name, color=theirs.color, hotkey=theirs.hotkey,
+                        sort_order=theirs.order, created_at=row.created_at,
+                        updated_at=row.updated_at, author=row.author, revision=None,
+                        dirty=False, deleted=False,
+                    )
+                )  # fmt: skip
+                session.flush()
+            session.execute(
+                sa.update(models.AnnotationRow)
+                .where(models.AnnotationRow.class_id == row.id)
+                .values(class_id=new_id)
+            )
+            # Never on the server under its local id: a tombstone nobody needs to hear about.
+            row.deleted = True
+            row.hotkey = None
+            row.dirty = False
+        meta = session.execute(sa.select(models.ProjectMeta)).scalar_one()
+        meta.tag_mode = remote.tasks.tags.value
+        meta.boxes = remote.tasks.boxes
+        meta.polygons = remote.tasks.polygons
+    return matched

@@ -1,0 +1,264 @@
+"""Push: dirty rows become a batch, stored with its Idempotency-Key before the first send.
+
+A batch lives in ``sync_outbox`` from before its first send until its answer is applied, so a
+lost answer (or a crash) is followed by a resend of exactly the same batch with the same key:
+the server answers it from its idempotency store and applies nothing twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from labeler.store import database, models
+from labeler.sync import client as client_mod
+from labeler.sync import conflicts, protocol, records, retry
+
+Kind = protocol.RecordKind
+Outcome = protocol.PushOutcome
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Rejection:
+    record_id: str
+    kind: str
+    reason: str
+
+
+@dataclasses.dataclass
+class Pushed:
+    """What pushing did."""
+
+    applied: int = 0
+    conflicts: int = 0
+    rejected: list[Rejection] = dataclasses.field(default_factory=list)
+    batches: int = 0
+    annotations: set[str] = dataclasses.field(default_factory=set)
+
+
+def _candidates(session: orm.Session) -> list[protocol.Record]:
+    """Every dirty row as a record, schema first (the server checks classes of annotations)."""
+    out: list[protocol.Record] = []
+    for cls in session.execute(
+        sa.select(models.LabelClassRow).where(models.LabelClassRow.dirty.is_(True))
+    ).scalars():
+        out.append(records.label_class(cls))
+    for attr in session.execute(
+        sa.select(models.AttributeDefRow).where(models.AttributeDefRow.dirty.is_(True))
+    ).scalars():
+        out.append(records.attribute_def(attr))
+    a, i = models.AnnotationRow, models.ImageRow
+    rows = session.execute(
+        sa.select(a, i.sha256)
+        .join(i, i.id == a.image_id)
+        .where(a.dirty.is_(True), i.sha256.is_not(None))
+        .order_by(a.updated_at, a.id)
+    ).all()
+    for ann, sha in rows:
+        if ann.revision is None and ann.deleted and records.shadow(session, ann.id) is None:
+            ann.dirty = False  # made and deleted here before it ever left: nothing to tell
+            continue
+        out.append(records.annotation(ann, str(sha)))
+    seen: set[str] = set()
+    for image in session.execute(
+        sa.select(i)
+        .where(i.dirty.is_(True), i.sha256.is_not(None))
+        .order_by(i.root_order, i.sort_key)
+    ).scalars():
+        if image.sha256 in seen or (image.revision is None and image.status == "new"):
+            continue
+        seen.add(image.sha256 or "")
+        out.append(records.image_status(image))
+    r = models.ReviewActionRow
+    for review, sha in session.execute(
+        sa.select(r, i.sha256)
+        .join(i, i.id == r.image_id)
+        .where(r.dirty.is_(True), i.sha256.is_not(None))
+    ).all():
+        wire = records.review_action(review, str(sha))
+        if wire is None:
+            review.dirty = False  # a plain status change: the image's status record says it
+        else:
+            out.append(wire)
+    return out
+
+
+def collect(session: orm.Session) -> list[protocol.Record]:
+    """Everything to push: dirty rows not waiting on a conflict or a refusal, really changed."""
+    candidates = _candidates(session)
+    c = models.SyncConflictRow
+    waiting = set(
+        session.execute(sa.select(c.annotation_id).where(c.resolution.is_(None))).scalars()
+    )
+    refused = {
+        r.record_id: r.content
+        for r in session.execute(sa.select(models.SyncRejectionRow)).scalars()
+    }
+    agreed: dict[str, models.SyncShadowRow] = {}
+    keys = [str(rec.id) for rec in candidates]
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        s = models.SyncShadowRow
+        agreed.update(
+            (row.record_id, row)
+            for row in session.execute(sa.select(s).where(s.record_id.in_(chunk))).scalars()
+        )
+    out: list[protocol.Record] = []
+    for rec in candidates:
+        key = str(rec.id)
+        if key in waiting:
+            continue
+        content = records.record_content(rec)
+        if refused.get(key) == content:
+            continue
+        shadow = agreed.get(key)
+        if shadow is not None and shadow.content == content:
+            _mark_clean(session, rec, shadow.revision)  # changed and changed back
+            continue
+        out.append(rec)
+    return out
+
+
+def _mark_clean(session: orm.Session, rec: protocol.Record, revision: int) -> None:
+    """Take ``revision`` as the row's base; clear its dirty mark if it still holds ``rec``."""
+    if rec.kind is Kind.IMAGE_STATUS:
+        for image in records.images_with_sha(session, str(rec.data["image_sha256"])):
+            image.revision = revision
+            if image.status == rec.data["status"]:
+                image.dirty = False
+        return
+    model: Any = {
+        Kind.ANNOTATION: models.AnnotationRow,
+        Kind.REVIEW_ACTION: models.ReviewActionRow,
+        Kind.LABEL_CLASS: models.LabelClassRow,
+        Kind.ATTRIBUTE_DEF: models.AttributeDefRow,
+    }[rec.kind]
+    row = session.get(model, str(rec.id))
+    if row is not None:
+        unchanged = _content_now(session, rec) == records.record_content(rec)
+        row.revision = revision
+        if unchanged:
+            row.dirty = False
+
+
+def _content_now(session: orm.Session, rec: protocol.Record) -> records.Content | None:
+    now = records.local_record(session, rec.kind, str(rec.id), rec.data)
+    return records.record_content(now) if now is not None else None
+
+
+def store_batches(db: database.Database) -> list[models.SyncOutboxRow]:
+    """Collect everything to push and store it as batches, each with a fresh Idempotency-Key,
+    in a transaction of its own (before any of them is sent)."""
+    stored: list[models.SyncOutboxRow] = []
+    with db.write() as session:
+        found = collect(session)
+        now = records.now()
+        for n, start in enumerate(range(0, len(found), protocol.MAX_PUSH_RECORDS)):
+            row = models.SyncOutboxRow(
+                batch_id=str(uuid.uuid4()),
+                idempotency_key=f"labeler-{uuid.uuid4()}",
+                records=[
+                    r.model_dump(mode="json")
+                    for r in found[start : start + protocol.MAX_PUSH_RECORDS]
+                ],
+                # Batches go out in this order (schema before the labels that use it).
+                created_at=now + dt.timedelta(microseconds=n),
+            )
+            session.add(row)
+            stored.append(row)
+    return stored
+
+
+def pending(db: database.Database) -> list[models.SyncOutboxRow]:
+    """Batches stored but not yet answered (a crash or a lost answer), oldest first."""
+    o = models.SyncOutboxRow
+    with db.read() as session:
+        return list(session.execute(sa.select(o).order_by(o.created_at)).scalars())
+
+
+def send(
+    db: database.Database,
+    batch: models.SyncOutboxRow,
+    push: Callable[[list[protocol.Record], str], protocol.PushResponse],
+    out: Pushed,
+) -> None:
+    """Send a stored batch (``push`` retries as it must) and apply its answer in one transaction."""
+    sent = [protocol.Record.model_validate(r) for r in batch.records]
+    try:
+        response = push(sent, batch.idempotency_key)
+    except client_mod.ApiError as exc:
+        if exc.status == 0 or exc.status >= 500:
+            raise
+        # Refused as a whole (422, 413, ...): the rows are still dirty, so the next round
+        # builds a new batch with a new key; keeping this one would block every later push.
+        with db.write() as session:
+            session.execute(
+                sa.delete(models.SyncOutboxRow).where(
+                    models.SyncOutboxRow.batch_id == batch.batch_id
+                )
+            )
+        where = f" (request id {exc.request_id})" if exc.request_id else ""
+        raise retry.SyncError(
+            f"the service refused a batch of {len(sent)} changes ({exc.status}: "
+            f"{exc.message}){where}"
+        ) from exc
+    with records.write(db) as session:
+        by_id = {str(r.id): r for r in sent}
+        for result in response.results:
+            rec = by_id.get(str(result.id))
+            if rec is not None:
+                _apply_result(session, rec, result, out)
+        session.execute(
+            sa.delete(models.SyncOutboxRow).where(models.SyncOutboxRow.batch_id == batch.batch_id)
+        )
+    out.batches += 1
+
+
+def _apply_result(
+    session: orm.Session, rec: protocol.Record, result: protocol.PushResult, out: Pushed
+) -> None:
+    key = str(rec.id)
+    sent = records.record_content(rec)
+    if result.outcome is Outcome.APPLIED and result.revision is not None:
+        records.set_shadow(session, key, rec.kind, result.revision, sent)
+        refused = session.get(models.SyncRejectionRow, key)
+        if refused is not None:
+            session.delete(refused)
+        # The new revision is the base of any later edit; the dirty mark goes only when the
+        # row still holds what was sent (an edit made meanwhile is pushed next time).
+        _mark_clean(session, rec, result.revision)
+        out.applied += 1
+        if rec.kind is Kind.ANNOTATION:
+            out.annotations.add(key)
+    elif result.outcome is Outcome.CONFLICT and result.server is not None:
+        server = result.server
+        if records.record_content(server) == sent:
+            records.set_shadow(session, key, rec.kind, server.revision, sent)
+            _mark_clean(session, rec, server.revision)  # both sides made the same edit
+            return
+        local = records.local_record(session, rec.kind, key, rec.data) or rec
+        if conflicts.record(session, local, server):
+            out.conflicts += 1
+    elif result.outcome is Outcome.REJECTED:
+        reason = result.reason or "refused by the server"
+        refused = session.get(models.SyncRejectionRow, key)
+        if refused is None:
+            refused = models.SyncRejectionRow(record_id=key, kind=rec.kind.value)
+            session.add(refused)
+        refused.reason = reason
+        refused.content = sent
+        refused.at = records.now()
+        out.rejected.append(Rejection(key, rec.kind.value, reason))
+
+
+def rejections(db: database.Database) -> list[Rejection]:
+    """Records the server refused and that have not changed since."""
+    with db.read() as session:
+        rows = session.execute(sa.select(models.SyncRejectionRow)).scalars()
+        return [Rejection(r.record_id, r.kind, r.reason) for r in rows]
