@@ -47,6 +47,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cli.json_arg(p)
     p.set_defaults(handler=cmd_stats)
 
+    _register_schema(sub)
+
+    p = sub.add_parser("backup", help="write a consistent copy of a project, even while it is open")
+    cli.project_arg(p)
+    p.add_argument("file", type=Path, metavar="FILE", help="where to write the copy")
+    cli.json_arg(p)
+    p.set_defaults(handler=cmd_backup)
+
+
+def _register_schema(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("classes", help="list, add, rename or remove classes")
     cli.project_arg(p)
     csub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -67,11 +77,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cli.json_arg(c)
     p.set_defaults(handler=cmd_classes)
 
-    p = sub.add_parser("backup", help="write a consistent copy of a project, even while it is open")
+    p = sub.add_parser("attributes", help="list, add or remove the project's own shape attributes")
     cli.project_arg(p)
-    p.add_argument("file", type=Path, metavar="FILE", help="where to write the copy")
-    cli.json_arg(p)
-    p.set_defaults(handler=cmd_backup)
+    asub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    c = asub.add_parser("list", help="list the attributes (the common ones first)")
+    cli.json_arg(c)
+    c = asub.add_parser("add", help="define an attribute shapes can carry")
+    c.add_argument("name")
+    c.add_argument("--kind", choices=[k.value for k in schema_mod.AttributeKind], default="bool")
+    c.add_argument("--choices", default="", help="comma-separated values (choice attributes)")
+    c.add_argument("--default", help="the value new shapes start with")
+    cli.json_arg(c)
+    c = asub.add_parser("remove", help="remove an attribute definition")
+    c.add_argument("name")
+    cli.json_arg(c)
+    p.set_defaults(handler=cmd_attributes)
 
 
 def _open(target: Path) -> project_mod.Project:
@@ -208,4 +228,29 @@ def cmd_backup(args: argparse.Namespace) -> int:
     with _open(args.project) as project:
         target = maintenance.backup(project, args.file)
     cli.emit(args, {"backup": str(target)}, f"backed up {project.path} to {target}")
+    return 0
+
+
+def cmd_attributes(args: argparse.Namespace) -> int:
+    with _open(args.project) as project:
+        if args.action == "add":
+            kind = schema_mod.AttributeKind(args.kind)
+            choices = [c for c in args.choices.split(",") if c.strip()]
+            schema.add_attribute(project, args.name, kind, choices=choices, default=args.default)
+        elif args.action == "remove":
+            schema.remove_attribute(project, args.name)
+        current = schema.get_schema(project).attributes
+    rows: list[dict[str, Any]] = [
+        {"name": name, "kind": "bool", "choices": [], "common": True}
+        for name in schema_mod.COMMON_ATTRIBUTES
+    ] + [
+        {"name": a.name, "kind": a.kind.value, "choices": list(a.choices), "common": False}
+        for a in current
+    ]
+    text = "\n".join(
+        f"{r['name']}  ({r['kind']}{': ' + ', '.join(r['choices']) if r['choices'] else ''})"
+        + ("  [common]" if r["common"] else "")
+        for r in rows
+    )
+    cli.emit(args, {"attributes": rows}, text)
     return 0

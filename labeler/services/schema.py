@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -193,6 +194,60 @@ def delete_class(
         _touch(row)
         _bump_version(session)
     return Changes(schema=True, annotations=moved, annotation_images=images, data_revision=revision)
+
+
+def add_attribute(
+    project: project_mod.Project,
+    name: str,
+    kind: schema_mod.AttributeKind,
+    *,
+    choices: Sequence[str] = (),
+    default: Any = None,
+) -> Changes:
+    """Define an attribute every shape of the project can carry (beyond difficult, truncated,
+    occluded and crowd). Raises SchemaError for a clash or a choice attribute without choices."""
+    clean = schema_mod.check_class_name(name)
+    if clean.casefold() in {c.casefold() for c in schema_mod.COMMON_ATTRIBUTES}:
+        raise SchemaError(f"{clean!r} is one of the common attributes every shape has")
+    options = tuple(dict.fromkeys(c.strip() for c in choices if c.strip()))
+    if kind is schema_mod.AttributeKind.CHOICE and len(options) < 2:
+        raise SchemaError(f"attribute {clean!r} needs at least two choices")
+    if kind is not schema_mod.AttributeKind.CHOICE and options:
+        raise SchemaError(f"only choice attributes take choices ({clean!r} is {kind.value})")
+    if default is not None and kind is schema_mod.AttributeKind.CHOICE and default not in options:
+        raise SchemaError(f"default {default!r} of {clean!r} is not one of its choices")
+    now = types.utcnow()
+    attr = models.AttributeDefRow
+    with project.write() as (session, revision):
+        live = list(session.execute(sa.select(attr).where(attr.deleted.is_(False))).scalars())
+        if any(a.name.casefold() == clean.casefold() for a in live):
+            raise SchemaError(f"an attribute named {clean!r} exists already")
+        session.add(
+            attr(
+                id=ids.new_id(), name=clean, kind=kind.value, choices=list(options), default=default,
+                sort_order=max((a.sort_order for a in live), default=-1) + 1, created_at=now,
+                updated_at=now, author=identity.current_author(), dirty=True, deleted=False,
+            )
+        )  # fmt: skip
+        _bump_version(session)
+    return Changes(schema=True, data_revision=revision)
+
+
+def remove_attribute(project: project_mod.Project, name: str) -> Changes:
+    """Remove an attribute definition (values already on shapes stay in their history)."""
+    attr = models.AttributeDefRow
+    with project.write() as (session, revision):
+        row = session.execute(
+            sa.select(attr).where(attr.deleted.is_(False), sa.func.lower(attr.name) == name.lower())
+        ).scalar_one_or_none()
+        if row is None:
+            raise SchemaError(f"no attribute {name!r}")
+        row.deleted = True
+        row.updated_at = types.utcnow()
+        row.author = identity.current_author()
+        row.dirty = True
+        _bump_version(session)
+    return Changes(schema=True, data_revision=revision)
 
 
 def class_counts(project: project_mod.Project) -> dict[str, int]:

@@ -154,3 +154,43 @@ def test_schema_edits_keep_ids_refuse_clashes_and_move_labels(indexed: project_m
     ids = [c.id for c in schema.get_schema(indexed).classes]
     schema.reorder_classes(indexed, list(reversed(ids)))
     assert [c.name for c in schema.get_schema(indexed).classes] == ["y", "x"]
+
+
+def test_project_attributes_are_defined_checked_and_removed(indexed: project_mod.Project) -> None:
+    schema.add_attribute(
+        indexed,
+        "damage",
+        schema_mod.AttributeKind.CHOICE,
+        choices=["none", "minor", "severe"],
+        default="none",
+    )
+    schema.add_attribute(indexed, "note", schema_mod.AttributeKind.TEXT)
+    (damage, note) = schema.get_schema(indexed).attributes
+    assert damage.choices == ("none", "minor", "severe") and damage.default == "none"
+    assert note.kind is schema_mod.AttributeKind.TEXT
+    for bad, match in (
+        (
+            lambda: schema.add_attribute(indexed, "Damage", schema_mod.AttributeKind.BOOL),
+            "exists already",
+        ),
+        (
+            lambda: schema.add_attribute(indexed, "crowd", schema_mod.AttributeKind.BOOL),
+            "common attributes",
+        ),
+        (
+            lambda: schema.add_attribute(
+                indexed, "size", schema_mod.AttributeKind.CHOICE, choices=["big"]
+            ),
+            "two choices",
+        ),
+        (
+            lambda: schema.add_attribute(
+                indexed, "x", schema_mod.AttributeKind.CHOICE, choices=["a", "b"], default="c"
+            ),
+            "not one of",
+        ),
+    ):
+        with pytest.raises(schema_mod.SchemaError, match=match):
+            bad()
+    schema.remove_attribute(indexed, "DAMAGE")
+    assert [a.name for a in schema.get_schema(indexed).attributes] == ["note"]
