@@ -140,14 +140,15 @@ def _sample_annotations(
     """The annotations of one image, numbered from ``last_id + 1``."""
     out: list[dict[str, Any]] = []
     width, height = sample.image.width, sample.image.height
-    box_type = geo.Box
+    box_type, polygon_type, polygon_kind = geo.Box, geo.Polygon, geo.ShapeKind.POLYGON
     for index, label in enumerate(sample.labels):
         category_id = category_ids.get(label.class_name)
         if category_id is None:
             raise ValueError(f"{rel} label {index}: class {label.class_name!r} is not exported")
         g = label.geometry
+        # The common cases, inlined as they run 100,000s of times: a plain box or polygon inside
+        # the image. Anything else (attributes, clipping, tags) takes the full path below.
         if type(g) is box_type and not label.attributes:
-            # The common case, inlined as it runs 100,000s of times: a plain box in the image.
             x, y, w, h = g.x, g.y, g.w, g.h
             if x >= 0 and y >= 0 and x + w <= width and y + h <= height:
                 last_id += 1
@@ -160,6 +161,24 @@ def _sample_annotations(
                     "iscrowd": 0,
                 }
                 out.append(ann)
+                continue
+        elif type(g) is polygon_type and label.kind is polygon_kind and not label.attributes:
+            flat = [c for p in g.points for c in p]
+            xs, ys = flat[0::2], flat[1::2]
+            x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+            if x0 >= 0 and y0 >= 0 and x1 <= width and y1 <= height:
+                last_id += 1
+                out.append(
+                    {
+                        "id": last_id,
+                        "image_id": image_id,
+                        "category_id": category_id,
+                        "bbox": [x0, y0, x1 - x0, y1 - y0],
+                        "area": _shoelace(xs, ys),
+                        "segmentation": [flat],
+                        "iscrowd": 0,
+                    }
+                )
                 continue
         ids = (last_id + 1, image_id, category_id)
         full = _annotation(label, sample.image, ids, report, f"{rel} label {index}")

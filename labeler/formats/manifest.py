@@ -25,11 +25,9 @@ _ORIENTATION = {
 
 def sha256_file(path: Path) -> str:
     """Hex SHA-256 of the file at ``path`` (a symlink is followed to its target's bytes)."""
-    digest = hashlib.sha256()
+    # file_digest reads in C with one buffer: 10,000 small label files hash in a blink.
     with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def checksums(root: Path, files: Iterable[str]) -> dict[str, str]:

@@ -29,6 +29,7 @@ after moving the folder, edit ``path`` (labeler's reader falls back to the YAML'
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -228,7 +229,8 @@ class YoloWriter:
         ids = {name: i for i, name in enumerate(options.classes)}
         names: dict[str, _Names] = {}
         written: list[str] = []
-        made: set[Path] = set()
+        made: set[str] = set()
+        root = str(out)
         with export.gc_paused():
             for done, sample in enumerate(items, 1):
                 rel = export.safe_rel_path(sample.image.rel_path)
@@ -237,12 +239,14 @@ class YoloWriter:
                 )
                 rows = _rows(sample, ids, task, report, rel)
                 label_rel = f"labels/{sample.split}/{_split_ext(target)[0]}.txt"
-                label_file = out / label_rel
-                if label_file.parent not in made:
-                    label_file.parent.mkdir(parents=True, exist_ok=True)
-                    made.add(label_file.parent)
-                with open(label_file, "w", encoding="utf-8") as f:
-                    f.write("".join(r + "\n" for r in rows))
+                # Plain strings and bytes: this runs once per image of exports of 10,000s.
+                label_file = f"{root}/{label_rel}"
+                folder = label_file[: label_file.rfind("/")]
+                if folder not in made:
+                    os.makedirs(folder, exist_ok=True)
+                    made.add(folder)
+                with open(label_file, "wb") as f:
+                    f.write("".join([r + "\n" for r in rows]).encode())
                 written.append(label_rel)
                 if options.images is not base.ImageMode.NONE:
                     dest = f"images/{sample.split}/{target}"

@@ -6,7 +6,7 @@ counters change together or not at all, and are durable when the call returns.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -56,6 +56,34 @@ def annotations_of_images(
             for row in rows:
                 out.setdefault(row.image_id, []).append(to_domain(row))
     return out
+
+
+#: A live annotation as :func:`live_annotation_rows` reads it: image id, class id, kind, and the
+#: stored JSON text of the geometry and the attributes (parsed by the caller, only where needed).
+LiveRow = tuple[str, str | None, str, str | None, str | None]
+
+
+def live_annotation_rows(session: orm.Session, statuses: Collection[str]) -> list[LiveRow]:
+    """Every live annotation of the images with these statuses, in one query, for exports.
+
+    Rows come grouped by image in natural image order, oldest first within an image (the
+    order of :func:`list_annotations`). No ORM objects and no parsing: 100,000 rows read in a
+    fraction of a second. Runs in the caller's read, so images and labels are one snapshot.
+    """
+    wanted = list(statuses)
+    if not wanted:
+        return []
+    marks = ", ".join("?" * len(wanted))
+    # CROSS JOIN makes SQLite walk the images in their order index and fetch each image's
+    # annotations by index, sorting only within an image (a third faster than letting it scan
+    # the annotations and sort all of them).
+    sql = (
+        "SELECT a.image_id, a.class_id, a.kind, a.geometry, a.attributes"
+        " FROM image AS i CROSS JOIN annotation AS a ON a.image_id = i.id"
+        f" WHERE a.deleted = 0 AND i.status IN ({marks})"
+        " ORDER BY i.root_order, i.sort_key, i.id, a.created_at, a.id"
+    )
+    return list(session.connection().exec_driver_sql(sql, tuple(wanted)).all())
 
 
 def get_annotations(

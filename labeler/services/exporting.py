@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterator
+import types
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
+import orjson
+import sqlalchemy as sa
+
+from labeler.domain import geometry as geo
 from labeler.formats import base, export
 from labeler.services import annotate, images, schema
 from labeler.services import project as project_mod
+from labeler.store import models
 
 
 def samples(
@@ -20,50 +27,135 @@ def samples(
     Missing files and files with problems cannot be exported with pixels; they are reported and
     left out. When images come from more than one folder, paths are prefixed with the folder's
     name so two ``img1.jpg`` never collide.
+
+    Classes, images and labels are read in one snapshot with three plain queries (no ORM
+    objects, no domain annotations): 100,000 labels are read in well under a second.
     """
-    classes = {c.id: c.name for c in schema.get_schema(project).classes}
-    flt = images.ImageFilter(statuses=statuses)
-    roots = {i.root_path for i in images.list_images(project, flt, limit=1_000_000)}
-    prefix = len(roots) > 1
-    offset = 0
-    while True:
-        page = images.list_images(project, flt, offset=offset, limit=500)
-        if not page:
-            return
-        offset += len(page)
-        # One query per page of images, not one per image (100,000 annotations export in seconds).
-        by_image = annotate.annotations_of_images(project, [i.id for i in page])
-        for image in page:
-            if (
-                image.missing
-                or image.problem is not None
-                or image.width is None
-                or image.height is None
-            ):
-                why = "missing" if image.missing else (image.problem_detail or "not indexed yet")
-                report.add("image_skipped", image.abs_path, f"not exported: {why}")
-                continue
-            labels = [
-                base.Label(classes[a.class_id], a.kind, a.geometry, dict(a.attributes))
-                for a in by_image.get(image.id, ())
-                if a.class_id in classes
-            ]
-            rel = image.rel_path
-            if prefix:
-                rel = f"{os.path.basename(image.root_path.rstrip('/'))}/{rel}"
-            yield base.Sample(
-                image=base.DatasetImage(
-                    key=image.id,
-                    rel_path=rel,
-                    width=image.width,
-                    height=image.height,
-                    source=image.abs_path,
-                    sha256=image.sha256,
-                    orientation=image.orientation,
-                    status=image.status,
-                ),
-                labels=tuple(labels),
-            )
+    # Read on first use, so an export with bad options fails before anything is read.
+    yield from read_samples(project, statuses, report)
+
+
+def read_samples(
+    project: project_mod.Project, statuses: frozenset[images.S], report: base.Report
+) -> list[base.Sample]:
+    """:func:`samples` as a list (all of it is read at once)."""
+    wanted = [s.value for s in statuses]
+    # 100,000s of rows and labels: without the pause Python rescans the growing heap many times.
+    with export.gc_paused(), project.read() as session:
+        # Core statements on the connection: the ORM layer would add per-row work for nothing.
+        connection = session.connection()
+        live = models.LabelClassRow
+        classes: dict[str | None, str] = dict(
+            connection.execute(sa.select(live.id, live.name).where(live.deleted.is_(False))).all()
+        )
+        rows = connection.execute(_image_query(wanted)).all()
+        labels = annotate.live_annotation_rows(session, wanted)
+        return _build_samples(rows, _labels_by_image(labels, classes), report)
+
+
+def _build_samples(
+    rows: Sequence[Sequence[Any]], by_image: Mapping[str, list[base.Label]], report: base.Report
+) -> list[base.Sample]:
+    out: list[base.Sample] = []
+    prefix = len({row[1] for row in rows}) > 1
+    for image_id, root, rel, width, height, sha256, orientation, status, *problem in rows:
+        missing, problem_code, detail = problem
+        abs_path = f"{root.rstrip('/')}/{rel}" if root else rel
+        if missing or problem_code is not None or width is None or height is None:
+            why = "missing" if missing else (detail or "not indexed yet")
+            report.add("image_skipped", abs_path, f"not exported: {why}")
+            continue
+        if prefix:
+            rel = f"{os.path.basename(root.rstrip('/'))}/{rel}"
+        image = base.DatasetImage(
+            key=image_id,
+            rel_path=rel,
+            width=width,
+            height=height,
+            source=abs_path,
+            sha256=sha256,
+            orientation=orientation or 1,
+            status=_STATUSES.get(status) or images.S(status),
+        )
+        out.append(base.Sample(image=image, labels=tuple(by_image.get(image_id, ()))))
+    return out
+
+
+def _image_query(statuses: list[str]) -> sa.Select[*tuple[Any, ...]]:
+    img, root = models.ImageRow, models.ImageRootRow
+    return (
+        sa.select(
+            img.id,
+            root.path,
+            img.rel_path,
+            img.width,
+            img.height,
+            img.sha256,
+            img.orientation,
+            img.status,
+            img.missing,
+            img.problem,
+            img.problem_detail,
+        )
+        .join(root, root.id == img.root_id)
+        .where(img.status.in_(statuses))
+        .order_by(img.root_order, img.sort_key)
+    )
+
+
+_KINDS = {kind.value: kind for kind in geo.ShapeKind}
+_STATUSES = {status.value: status for status in images.S}
+#: Shared by every label without attributes (most of them): read-only, so sharing is safe.
+_NO_ATTRIBUTES: Mapping[str, Any] = types.MappingProxyType({})
+
+
+def _labels_by_image(
+    rows: Iterable[annotate.LiveRow], classes: Mapping[str | None, str]
+) -> dict[str, list[base.Label]]:
+    """Labels by image id from raw rows; labels of deleted classes are left out.
+
+    Runs once per label on large exports: geometry JSON is parsed with orjson straight into
+    shapes (boxes inline), and the common empty attributes are not parsed at all.
+    """
+    out: dict[str, list[base.Label]] = {}
+    label, loads, kinds = base.Label, orjson.loads, _KINDS
+    box, box_kind = geo.Box, geo.ShapeKind.BOX
+    current_id: str | None = None
+    current: list[base.Label] = []
+    for image_id, class_id, kind_text, geometry, attributes in rows:
+        name = classes.get(class_id)
+        if name is None:
+            continue
+        if image_id != current_id:  # rows come grouped by image
+            current_id, current = image_id, out.setdefault(image_id, [])
+        kind = kinds.get(kind_text) or geo.ShapeKind(kind_text)
+        attrs = (
+            _NO_ATTRIBUTES
+            if attributes is None or attributes == "{}"
+            else dict(loads(attributes) or {})
+        )
+        shape: geo.Geometry = None
+        if kind is box_kind and geometry is not None:
+            d = loads(geometry)
+            try:
+                shape = box(float(d["x"]), float(d["y"]), float(d["w"]), float(d["h"]))
+            except (KeyError, TypeError, ValueError):
+                shape = geo.geometry_from_json(kind, d)  # names what is wrong
+        else:
+            shape = _geometry(kind, geometry)
+        current.append(label(name, kind, shape, attrs))
+    return out
+
+
+def _geometry(kind: geo.ShapeKind, text: str | None) -> geo.Geometry:
+    """The stored geometry as a shape, checked as :func:`geo.geometry_from_json` checks it."""
+    data: Any = None if text is None else orjson.loads(text)
+    if kind is geo.ShapeKind.POLYGON:
+        try:
+            return geo.Polygon(tuple([(float(x), float(y)) for x, y in data["points"]]))
+        except (KeyError, TypeError, ValueError):
+            pass  # the domain parser accepts what it accepts and names what is wrong
+    return geo.geometry_from_json(kind, data)
 
 
 def export_project(
@@ -81,14 +173,17 @@ def export_project(
     current = schema.get_schema(project)
     options = _with_project(options, project)
     skipped = base.Report()
-    result = export.export_dataset(
-        samples(project, options.statuses, skipped),
-        format=format,
-        out=out,
-        options=options,
-        project_classes=[c.name for c in current.classes],
-        progress=progress,
-    )
+    # The whole export builds 100,000s of short-lived, acyclic objects (rows, labels, output
+    # dicts): with the collector running, Python rescans them over and over for nothing.
+    with export.gc_paused():
+        result = export.export_dataset(
+            samples(project, options.statuses, skipped),
+            format=format,
+            out=out,
+            options=options,
+            project_classes=[c.name for c in current.classes],
+            progress=progress,
+        )
     result.report.entries.extend(skipped.entries)
     return result
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -180,3 +181,100 @@ def test_export_and_import_commands(
     assert json.loads(dry.stdout)["dry_run"] is True
     unknown = run("export", path, "--format", "tfrecord", "--out", str(tmp_path / "t"))
     assert unknown.returncode == 1 and "unknown format" in unknown.stderr
+
+
+def _reference_samples(
+    project: project_mod.Project, statuses: frozenset[status_mod.ImageStatus]
+) -> list[tuple[str, str, list[base.Label]]]:
+    """What an export must contain, built image by image through the public services."""
+    names = {c.id: c.name for c in schema.get_schema(project).classes}
+    flt = images.ImageFilter(statuses=statuses)
+    out = []
+    for image in images.list_images(project, flt, limit=1000):
+        labels = [
+            base.Label(names[a.class_id], a.kind, a.geometry, dict(a.attributes))
+            for a in annotate.list_annotations(project, image.id)
+            if a.class_id in names
+        ]
+        out.append((image.id, image.rel_path, labels))
+    return out
+
+
+def test_an_export_reads_exactly_the_live_labels_of_the_chosen_images(
+    indexed: project_mod.Project,
+) -> None:
+    ids = images.list_image_ids(indexed)
+    cls = {c.name: c.id for c in schema.get_schema(indexed).classes}
+    box, poly = geo.ShapeKind.BOX, geo.ShapeKind.POLYGON
+    triangle = geo.Polygon(((1, 1), (30, 2), (15, 25)))
+    annotate.add_annotations(
+        indexed,
+        ids[0],
+        [
+            ann_mod.NewShape(cls["cat"], box, geo.Box(2, 3, 20, 10), {"occluded": True}),
+            ann_mod.NewShape(cls["dog"], poly, triangle, {"crowd": True, "note": "x"}),
+        ],
+    )
+    gone = annotate.add_annotations(
+        indexed, ids[0], [ann_mod.NewShape(cls["cat"], box, geo.Box(0, 0, 4, 4))]
+    )
+    annotate.delete_annotations(indexed, list(gone.annotations))
+    annotate.add_annotations(  # added last: comes last within its image
+        indexed, ids[0], [ann_mod.NewShape(cls["dog"], box, geo.Box(5, 5, 1, 1))]
+    )
+    annotate.add_annotations(
+        indexed, ids[1], [ann_mod.NewShape(cls["bird"], box, geo.Box(1, 1, 2, 2))]
+    )
+    annotate.add_annotations(
+        indexed, ids[3], [ann_mod.NewShape(cls["dog"], box, geo.Box(1, 2, 3, 4))]
+    )
+    annotate.add_annotations(
+        indexed, ids[4], [ann_mod.NewShape(cls["cat"], box, geo.Box(1, 2, 3, 4))]
+    )
+    review.set_status(indexed, ids[:3], status_mod.ImageStatus.DONE)
+    review.set_status(indexed, ids[3:4], status_mod.ImageStatus.APPROVED)
+    schema.delete_class(indexed, cls["bird"])  # its labels are not exported any more
+
+    finished = status_mod.FINISHED
+    read = exporting.read_samples(indexed, finished, base.Report())
+    got = [(s.image.key, s.image.rel_path, list(s.labels)) for s in read]
+    assert got == _reference_samples(indexed, finished)
+    assert [len(s.labels) for s in read] == [3, 0, 0, 1]  # ids[4] is still in progress
+    assert read[0].labels[-1].geometry == geo.Box(5, 5, 1, 1)
+    by_kind = {label.kind: label for label in read[0].labels[:2]}
+    assert by_kind[poly].attributes == {"crowd": True, "note": "x"}
+    assert by_kind[poly].geometry == triangle and by_kind[box].attributes == {"occluded": True}
+    progress = frozenset({status_mod.ImageStatus.IN_PROGRESS})
+    assert [s.image.key for s in exporting.read_samples(indexed, progress, base.Report())] == [
+        ids[4]
+    ]
+
+
+def test_images_from_two_folders_are_exported_under_their_folder_names(
+    indexed: project_mod.Project, tmp_path: Path
+) -> None:
+    from tests.helpers import images as image_files
+
+    other = tmp_path / "more"
+    image_files.distinct_jpegs(other, 2, prefix="other")
+    indexing.add_folder(indexed, other)
+    indexing.index_pending(indexed)
+    review.set_status(indexed, images.list_image_ids(indexed), status_mod.ImageStatus.DONE)
+    paths = [
+        s.image.rel_path for s in exporting.samples(indexed, status_mod.FINISHED, base.Report())
+    ]
+    assert paths[:2] == ["photos/img_0000.jpg", "photos/img_0001.jpg"]
+    assert paths[-2:] == ["more/other_0000.jpg", "more/other_0001.jpg"]
+
+
+def test_a_damaged_stored_shape_stops_the_export_and_says_what_is_wrong(
+    indexed: project_mod.Project, tmp_path: Path
+) -> None:
+    ids = _label_some(indexed)
+    with sqlite3.connect(indexed.path) as db:
+        db.execute("UPDATE annotation SET geometry = '{\"x\": 1}' WHERE image_id = ?", (ids[0],))
+    with pytest.raises(geo.GeometryError, match="malformed box"):
+        exporting.export_project(
+            indexed, format="coco", out=tmp_path / "c", options=export.ExportOptions()
+        )
+    assert not (tmp_path / "c").exists()

@@ -380,3 +380,27 @@ def test_masks_match_what_pycocotools_draws_for_a_triangle(
     mask = ds.annToMask(ds.loadAnns(ds.getAnnIds())[0])
     assert mask[0, 0] == 1 and mask[19, 19] == 0
     assert np.count_nonzero(mask) == pytest.approx(200, rel=0.15)
+
+
+def test_a_plain_polygon_is_written_as_one_with_attributes_is(tmp_path: Path) -> None:
+    points = ((3, 4), (40, 6), (35, 30), (8, 25))
+    image = base.DatasetImage(key="k", rel_path="p.jpg", width=64, height=48)
+    plain = base.Sample(image, (_poly("dog", *points), _poly("cat", *points, crowd=False)))
+    _write(tmp_path / "out", [plain], images=base.ImageMode.NONE)
+    doc = orjson.loads((tmp_path / "out/annotations/instances_train.json").read_bytes())
+    first, second = doc["annotations"]
+    assert first["segmentation"] == [[3, 4, 40, 6, 35, 30, 8, 25]]
+    assert first["bbox"] == [3, 4, 37, 26] and first["area"] == pytest.approx(
+        geo.Polygon(points).area
+    )
+    same = {k: v for k, v in second.items() if k not in ("id", "category_id")}
+    assert same == {k: v for k, v in first.items() if k not in ("id", "category_id")}
+    assert list(first) == [
+        "id",
+        "image_id",
+        "category_id",
+        "bbox",
+        "area",
+        "segmentation",
+        "iscrowd",
+    ]
