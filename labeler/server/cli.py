@@ -7,8 +7,8 @@ subcommand's name.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
-import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from labeler.server import config as config_mod
+from labeler.server import listen
 from labeler.server import settings as settings_mod
 
 _DELEGATES = {"keys": "labeler.server.gateway.cli", "apim": "labeler.server.apim.cli"}
@@ -60,6 +61,20 @@ def _safe_url(url: str) -> str:
         return "(invalid URL)"
 
 
+def _tune_gc() -> None:
+    """Keep the garbage collector off the objects that live as long as the process.
+
+    A push of 500 records allocates enough to trigger several collections, and a full one
+    walks every object of FastAPI, pydantic and SQLAlchemy (measured in one process: about a
+    third of push time went to collections, under a tenth with this).
+    Freezing what exists after start-up takes those out of every collection, and a higher
+    first threshold makes collections of short-lived request objects rarer.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+
+
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -74,10 +89,8 @@ def serve(args: argparse.Namespace) -> int:
         gateway_config_path=args.gateway_config,
     )
     try:
-        sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((args.host, args.port))
-        sock.listen(2048)  # connections queue from now on, before the app is even built
+        # Connections queue from now on, before the app is even built.
+        sock = listen.listening_socket(args.host, args.port)
     except OSError as exc:
         print(f"labeler serve: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
@@ -88,6 +101,7 @@ def serve(args: argparse.Namespace) -> int:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"labeler serve: cannot start: {reason}", file=sys.stderr)
         return 1
+    _tune_gc()
     port = sock.getsockname()[1]
     print(
         f"labeler sync service listening on http://{args.host}:{port}"

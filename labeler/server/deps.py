@@ -24,12 +24,16 @@ class ServiceState:
     blobs: blobs_mod.BlobStore
 
 
-def service(request: fastapi.Request) -> ServiceState:
+# The dependencies are ``async`` although they never wait: FastAPI runs a plain ``def``
+# dependency on a worker thread, and the hop costs more than the work on a busy machine.
+
+
+async def service(request: fastapi.Request) -> ServiceState:
     state: ServiceState = request.app.state.labeler
     return state
 
 
-def caller(request: fastapi.Request) -> principal_mod.Principal:
+async def caller(request: fastapi.Request) -> principal_mod.Principal:
     """The authenticated caller: left by the built-in gateway, or forwarded by APIM.
 
     Raises:
@@ -38,7 +42,8 @@ def caller(request: fastapi.Request) -> principal_mod.Principal:
     found = request.scope.get(principal_mod.SCOPE_KEY)
     if isinstance(found, principal_mod.Principal):
         return found
-    if service(request).settings.gateway == "off":
+    state: ServiceState = request.app.state.labeler
+    if state.settings.gateway == "off":
         from_headers = principal_mod.from_trusted_headers(request.headers)
         if from_headers is not None:
             return from_headers

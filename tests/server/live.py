@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import socket
 import threading
 
 import uvicorn
 
 from labeler.server import app as app_mod
 from labeler.server import config as config_mod
+from labeler.server import listen
 
 
 @dataclasses.dataclass
@@ -23,9 +23,7 @@ class LiveServer:
     @classmethod
     def start(cls, settings: config_mod.ServerSettings) -> LiveServer:
         app = app_mod.create_app(settings)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
+        sock = listen.listening_socket("127.0.0.1", 0)
         port = sock.getsockname()[1]
         server = uvicorn.Server(
             uvicorn.Config(app, log_level="error", ws="none", lifespan="off", access_log=False)

@@ -78,14 +78,17 @@ def charge(
     The rate limit is checked first, as APIM's policy orders it; a call refused by the rate
     limit does not use up quota.
     """
-    steps = (("rate", cfg.rate_limit), ("quota", cfg.quota))
-    for kind, limit in steps:
-        if not limit.enabled:
-            continue
-        # One short transaction per counter: the statement writes first, so SQLite takes the
-        # write lock (waiting on its busy timeout) instead of failing a read-to-write upgrade.
-        with engine.begin() as conn:
+    both = (("rate", cfg.rate_limit), ("quota", cfg.quota))
+    steps = [(kind, limit) for kind, limit in both if limit.enabled]
+    if not steps:
+        return None
+    # One short transaction for both counters (one commit, so one fsync on SQLite, per call).
+    # Each statement writes first, so SQLite takes the write lock (waiting on its busy timeout)
+    # instead of failing a read-to-write upgrade. A refusal by the rate limit ends the
+    # transaction before the quota's statement, so it does not use up quota.
+    with engine.begin() as conn:
+        for kind, limit in steps:
             count = hit(conn, f"{kind}:{subscription_id}", limit.renewal_period, now)
-        if count.calls > limit.calls:
-            return Refusal(kind=kind, retry_after=count.retry_after(now))
+            if count.calls > limit.calls:
+                return Refusal(kind=kind, retry_after=count.retry_after(now))
     return None

@@ -87,9 +87,11 @@ class GatewayMiddleware:
             await self.app(outcome, receive, send_with_id)
         except Exception:
             # The error still gets an answer carrying its request id; the exception goes on up
-            # to be logged.
+            # to be logged. The server then drops the connection, so the answer says so: a
+            # client sending its next request on it would otherwise see a reset instead.
             if not started:
-                await _send_answer(send_with_id, answers.Answer(500, "Internal server error"))
+                failed = answers.Answer(500, "Internal server error", (("Connection", "close"),))
+                await _send_answer(send_with_id, failed)
             raise
 
     async def _admit(self, scope: Scope) -> Scope | answers.Answer:

@@ -20,7 +20,7 @@ import pydantic
 import sqlalchemy as sa
 import uvicorn
 
-from labeler.server import gateway, principal
+from labeler.server import gateway, listen, principal
 from labeler.server.gateway import config as gateway_config
 
 
@@ -84,11 +84,7 @@ def gated_app(engine: sa.Engine, cfg: gateway.GatewayConfig) -> fastapi.FastAPI:
 
 
 def listening_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    return sock
+    return listen.listening_socket("127.0.0.1", 0, backlog=64)
 
 
 @contextlib.contextmanager
