@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import shutil
+import tempfile
+import urllib.parse
+import zipfile
 from pathlib import Path
+from typing import Any
+
+import requests
 
 from labeler import cli
 from labeler.domain import status as status_mod
-from labeler.formats import base, export, registry, splits
-from labeler.services import exporting, importing
+from labeler.formats import base, export, manifest, registry, splits
+from labeler.services import exporting, importing, sync
 from labeler.services import project as project_mod
 
 _TASKS = ("detect", "segment", "classify", "multiclass", "multilabel")
@@ -20,7 +27,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "export",
         help="write a training dataset (COCO, YOLO, VOC, Azure ML, CSV, labelme, CreateML)",
     )
-    cli.project_arg(p)
+    p.add_argument(
+        "project", metavar="PROJECT", type=Path, nargs="?",
+        help="a .labeler file or an image folder (not with --remote)",
+    )  # fmt: skip
+    p.add_argument(
+        "--remote", metavar="URL",
+        help="export from a sync server instead of a local project (with --project NAME)",
+    )  # fmt: skip
+    p.add_argument(
+        "--project", dest="remote_project", metavar="NAME", help="the project's name on --remote"
+    )
+    p.add_argument(
+        "--key", help=f"subscription key for --remote (default: {sync.KEY_ENV}, then the keyring)"
+    )
     p.add_argument("--format", required=True, metavar="F", help=f"one of: {names}")
     p.add_argument(
         "--out",
@@ -40,8 +60,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--classes", help="comma-separated classes to export (renumbered 0..k-1 in project order)"
     )
-    p.add_argument("--images", choices=[m.value for m in base.ImageMode], default="copy",
-                   help="copy (upright, EXIF applied), link, symlink or none (default %(default)s)")  # fmt: skip
+    p.add_argument("--images", choices=[m.value for m in base.ImageMode], default=None,
+                   help="copy (upright, EXIF applied), link, symlink or none (default copy; "
+                   "with --remote: none, or copy when the server holds the image files)")  # fmt: skip
     p.add_argument(
         "--task",
         choices=_TASKS,
@@ -75,6 +96,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if args.remote:
+        return export_remote(args)
+    if args.project is None:
+        raise cli.CliError("give a PROJECT to export, or --remote URL --project NAME")
+    if args.remote_project or args.key:
+        raise cli.CliError("--project and --key go with --remote URL")
     statuses = frozenset(status_mod.parse_status(s) for s in args.status.split(",") if s.strip())
     classes = (
         tuple(c.strip() for c in args.classes.split(",") if c.strip()) if args.classes else None
@@ -84,7 +111,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         seed=args.seed,
         statuses=statuses,
         classes=classes,
-        images=base.ImageMode(args.images),
+        images=base.ImageMode(args.images or base.ImageMode.COPY.value),
         task=args.task,
         image_url_prefix=args.image_url_prefix,
         overwrite=args.overwrite,
@@ -152,4 +179,125 @@ def cmd_import(args: argparse.Namespace) -> int:
         counts[code] = counts.get(code, 0) + 1
     lines += [f"  not taken — {code}: {n}" for code, n in sorted(counts.items())]
     cli.emit(args, plan.to_json(), "\n".join(lines))
+    return 0
+
+
+# --- export --remote ------------------------------------------------------------------------------
+
+#: The server's answers a user can act on, in one line each.
+_REMOTE_ERRORS = {
+    401: "the server refused the key (401); pass the right one with --key or {env}",
+    403: "this key may not read project {project!r} on the server (403); ask its admin",
+    404: "no project {project!r} at {url} (404); check --remote and --project",
+    409: "the server cannot export this as asked (409): {message}",
+    422: "the server refused the options (422): {message}",
+}
+
+
+def _remote_query(args: argparse.Namespace) -> dict[str, Any]:
+    images = args.images or base.ImageMode.NONE.value
+    if images not in (base.ImageMode.NONE.value, base.ImageMode.COPY.value):
+        raise cli.CliError(f"--images {images} is not available with --remote (none or copy)")
+    query: dict[str, Any] = {
+        "format": args.format,
+        "images": images,
+        "ratios": ",".join(f"{r:g}" for r in splits.parse_ratios(args.split)),
+        "seed": args.seed,
+        "statuses": ",".join(s.strip() for s in args.status.split(",") if s.strip()),
+    }
+    if args.task:
+        query["task"] = args.task
+    if args.classes:
+        query["classes"] = args.classes
+    return query
+
+
+def _server_error(response: requests.Response, args: argparse.Namespace) -> cli.CliError:
+    try:
+        body = response.json()
+        message = body.get("message") or body.get("detail") or response.reason
+    except ValueError:
+        message = response.text[:200] or response.reason
+    template = _REMOTE_ERRORS.get(response.status_code, "the server answered {status}: {message}")
+    text = template.format(
+        env=sync.KEY_ENV, project=args.remote_project, url=args.remote,
+        status=response.status_code, message=message,
+    )  # fmt: skip
+    request_id = response.headers.get("x-request-id")
+    return cli.CliError(text + (f" (request id {request_id})" if request_id else ""))
+
+
+def _download(args: argparse.Namespace, into: Path) -> None:
+    """The server's zip of the export, written to ``into``."""
+    from labeler.sync import client as client_mod
+
+    base_url = args.remote.rstrip("/")
+    project = urllib.parse.quote(args.remote_project, safe="")
+    headers = {}
+    key = sync.find_key(base_url, args.key) or sync.find_key(args.remote, args.key)
+    if key:
+        headers[client_mod.KEY_HEADER] = key
+    url = f"{base_url}/v1/projects/{project}/export"
+    try:
+        with requests.get(
+            url, params=_remote_query(args), headers=headers, stream=True, timeout=(10, 600)
+        ) as response:
+            if response.status_code >= 400:
+                raise _server_error(response, args)
+            with into.open("wb") as f:
+                for chunk in response.iter_content(1 << 20):
+                    f.write(chunk)
+    except requests.RequestException as exc:
+        raise cli.CliError(
+            f"cannot reach the server at {args.remote} ({type(exc).__name__}); check --remote "
+            "and the network"
+        ) from exc
+
+
+def export_remote(args: argparse.Namespace) -> int:
+    """``labeler export --remote URL --project NAME``: the server's export, unpacked into --out.
+
+    All or nothing: the zip is unpacked into a hidden folder beside --out, renamed at the end.
+    """
+    if not args.remote_project:
+        raise cli.CliError("--remote needs --project NAME (the project's name on the server)")
+    if args.project is not None:
+        raise cli.CliError("give either PROJECT or --remote, not both")
+    out = Path(args.out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not args.overwrite:
+        raise cli.CliError(f"{out} exists and is not empty (use --overwrite to replace it)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        archive = staging / "export.zip"
+        _download(args, archive)
+        unpacked = staging / "dataset"
+        try:
+            with zipfile.ZipFile(archive) as zf:
+                zf.extractall(unpacked)  # member names are made safe by zipfile
+        except zipfile.BadZipFile as exc:
+            raise cli.CliError(f"the server's answer is not a zip file ({exc})") from exc
+        document = manifest.read(unpacked) or {}
+        if out.exists():
+            old = staging / "previous"
+            out.rename(old)
+        unpacked.rename(out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    counts = dict(document.get("counts", {}))
+    payload = {
+        "out": str(out),
+        "format": document.get("format", args.format),
+        "remote": args.remote,
+        "project": args.remote_project,
+        "data_revision": document.get("data_revision"),
+        "counts": counts,
+        "class_ids": document.get("class_ids", {}),
+    }
+    lines = [
+        f"exported {counts.get('images', '?')} images of {args.remote_project!r} "
+        f"(revision {document.get('data_revision', '?')}) to {out} ({payload['format']})"
+    ]
+    lines += [f"  {k}: {v}" for k, v in counts.items() if k != "images"]
+    cli.emit(args, payload, "\n".join(lines))
     return 0

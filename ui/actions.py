@@ -94,6 +94,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
        "Import labels from a COCO, YOLO, VOC, labelme, Azure ML or CSV dataset", "File"),
     _a("export_dataset", "&Export dataset…", ["Ctrl+E"],
        "Write a training dataset (COCO, YOLO, VOC, Azure ML, CSV, labelme, CreateML)", "File"),
+    _a("sync_connect", "S&ync with a server…", [],
+       "Publish this project on a team's sync server, or join the server's project", "File"),
+    _a("sync_now", "&Sync now", ["F5"], "Send this project's edits and get the team's now", "File"),
     _a("quit", "&Quit", ["Ctrl+Q"], "Close the project (everything is saved)", "File"),
 )  # fmt: skip
 

@@ -22,6 +22,8 @@ from ui.controllers import document as document_mod
 from ui.controllers import indexer as indexer_mod
 from ui.controllers import lifecycle as lifecycle_mod
 from ui.controllers import projects as projects_mod
+from ui.controllers import sync as sync_mod
+from ui.dialogs import sync_dialog
 from ui.images import loader as loader_mod
 from ui.images import thumbnails as thumbnails_mod
 
@@ -48,6 +50,7 @@ class Workbench(QtCore.QObject):
         window: the main window.
         datasets: File → Export dataset / Import labels.
         projects: File → Open project or folder / Open recent / Add image folder.
+        sync: team sync (background rounds, linking, conflicts).
     """
 
     def __init__(
@@ -77,7 +80,10 @@ class Workbench(QtCore.QObject):
             self.window, self.doc, self.runner, self.indexer, self.window.current, browser,
             opener, parent=self,
         )  # fmt: skip
+        self.sync = sync_mod.SyncController(self.doc, self.runner, parent=self)
+        self.sync_dialog: sync_dialog.SyncDialog | None = None
         self._connect_files()
+        self._connect_sync()
 
     def _connect_files(self) -> None:
         """The File menu's project and dataset actions (their controllers need the runner)."""
@@ -90,16 +96,64 @@ class Workbench(QtCore.QObject):
         w.recent_menu.aboutToShow.connect(lambda: self.projects.fill_recent_menu(w.recent_menu))
         self.projects.message.connect(lambda text: w.statusBar().showMessage(text, 6000))
 
+    def _connect_sync(self) -> None:
+        """Sync now / Sync with a server…, the sync state in the status bar, the Conflicts dock."""
+        a, w, s = self.window.action_set, self.window, self.sync
+        a["sync_now"].triggered.connect(s.sync_now)
+        a["sync_connect"].triggered.connect(lambda: self.open_sync_dialog())
+        s.stateChanged.connect(lambda _text: self._show_sync_state())
+        s.conflictsChanged.connect(self._on_conflicts)
+        w.conflicts_panel.resolveRequested.connect(s.resolve)
+        w.conflicts_panel.conflictSelected.connect(self._show_conflict)
+        w.status_widgets.set_sync_state(s.state)
+
+    def _show_sync_state(self) -> None:
+        n = len(self.sync.conflicts)
+        note = f" · {n} conflict{'s' if n != 1 else ''}" if n else ""
+        self.window.status_widgets.set_sync_state(self.sync.state + note)
+
+    def _on_conflicts(self, conflicts: list[object]) -> None:
+        panel, dock = self.window.conflicts_panel, self.window.conflicts_dock
+        if conflicts and not panel.count():
+            dock.show()  # a new conflict needs the user's choice: show it once
+            self.window.resizeDocks([dock], [220], QtCore.Qt.Orientation.Vertical)
+        panel.set_conflicts(self.sync.conflicts)
+        self._show_sync_state()
+
+    def _show_conflict(self, conflict: object) -> None:
+        image_id = self.sync.image_of(conflict)  # type: ignore[arg-type]
+        if image_id is not None:
+            self.window.current.go_to(image_id)
+
+    def open_sync_dialog(self) -> sync_dialog.SyncDialog:
+        """File → Sync with a server…: shows the dialog (filled in when already linked)."""
+        url, name = self.sync.remote or ("", "")
+        dialog = sync_dialog.SyncDialog(self.window, url=url, remote_project=name)
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.linkRequested.connect(lambda u, p, k: self.sync.link(u, p, k or None))
+        self.sync.linkFinished.connect(dialog.show_result)
+        dialog.finished.connect(lambda _r: self._forget_sync_dialog(dialog))
+        self.sync_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _forget_sync_dialog(self, dialog: sync_dialog.SyncDialog) -> None:
+        self.sync.linkFinished.disconnect(dialog.show_result)
+        if self.sync_dialog is dialog:
+            self.sync_dialog = None
+
     def start(self) -> None:
         self.lifecycle.restore_layout()
         self.window.show()
         self.lifecycle.start()
         # After the first image: hashing and header reads never delay it.
         QtCore.QTimer.singleShot(0, self.indexer.start)
+        QtCore.QTimer.singleShot(0, self.sync.start)
 
     def close(self) -> None:
         """Stop background work and close the project (after the window has closed)."""
         self.datasets.close_dialog()
+        self.sync.stop()
         self.indexer.stop()
         self.runner.shutdown()
         self.project.close()

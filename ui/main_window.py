@@ -25,6 +25,7 @@ from ui.panels import (
     annotation_panel,
     attributes_panel,
     class_panel,
+    conflicts_panel,
     levels_panel,
     review_panel,
     status_bar,
@@ -113,6 +114,12 @@ class MainWindow(QtWidgets.QMainWindow):
         )
         self.review_dock = self._dock("Review", "reviewDock", self.review_panel, right)
         self.levels_dock = self._dock("Levels", "levelsDock", self.levels_panel, right)
+        # Team sync: hidden until there is a conflict to look at (or the user opens it).
+        self.conflicts_panel = conflicts_panel.ConflictsPanel()
+        self.conflicts_dock = self._dock(
+            "Conflicts", "conflictsDock", self.conflicts_panel, DockArea.BottomDockWidgetArea
+        )
+        self.conflicts_dock.hide()
         self.tabifyDockWidget(self.attributes_dock, self.review_dock)
         self.tabifyDockWidget(self.review_dock, self.levels_dock)
         self.attributes_dock.raise_()
@@ -138,11 +145,12 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu = menus["File"]
         file_menu.insertMenu(self.action_set["add_folder"], self.recent_menu)
         file_menu.insertSeparator(self.action_set["import_labels"])
+        file_menu.insertSeparator(self.action_set["sync_connect"])
         file_menu.insertSeparator(self.action_set["quit"])
         panels_menu = menus["View"].addMenu("&Panels")
         for dock in (
             self.browser_dock, self.class_dock, self.tags_dock, self.annotation_dock,
-            self.attributes_dock, self.review_dock,
+            self.attributes_dock, self.review_dock, self.conflicts_dock,
         ):  # fmt: skip
             panels_menu.addAction(dock.toggleViewAction())
 

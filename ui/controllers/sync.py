@@ -1,0 +1,264 @@
+"""Team sync in the app: background rounds, the state in the status bar, linking and conflicts.
+
+Every round runs ``sync.sync_once`` on the task runner's write lane (one writer at a time, never
+the GUI thread) and announces the changes it pulled through the project document, exactly like a
+local edit, so the browser, the canvas and the panels refresh wherever the user is. A server that
+cannot be reached is retried with growing waits; a configuration error (wrong key, no permission,
+wrong URL) stops the rounds until the user links again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import threading
+from typing import Any
+
+from PySide6 import QtCore
+
+from labeler.services import annotate, sync
+from labeler.services import images as images_svc
+from ui import tasks as tasks_mod
+from ui.controllers import document as document_mod
+
+#: Milliseconds between rounds while everything goes well.
+DEFAULT_INTERVAL_MS = 5000
+#: The longest wait between rounds while the server cannot be reached.
+MAX_OFFLINE_MS = 120_000
+
+#: Quick retries inside a round; longer waits happen between rounds, where the status bar says so.
+#: (Backoffs stay under a second, so a wait of a second or more is the server's Retry-After.)
+APP_POLICY = dataclasses.replace(sync.Options().policy, attempts=3, base_delay=0.2, max_delay=0.8)
+
+LOCAL_ONLY = "local only"
+SYNCED = "synced"
+OFFLINE = "offline — retrying"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RoundResult:
+    """What a background round brings back to the GUI thread."""
+
+    report: sync.SyncReport
+    conflicts: list[sync.Conflict]
+
+
+class _Pause:
+    """The engine's sleep: says how long it waits (rate limits), and ends early on shutdown."""
+
+    def __init__(self, paused: QtCore.SignalInstance) -> None:
+        self._paused = paused
+        self.stop = threading.Event()
+
+    def __call__(self, seconds: float) -> None:
+        if seconds >= 1.0:  # short backoffs are not worth a message
+            self._paused.emit(seconds)
+        if self.stop.wait(seconds):
+            raise sync.OfflineError("sync stopped: the project was closed")
+
+
+class SyncController(QtCore.QObject):
+    """Keeps the open project in step with its team's server.
+
+    Args:
+        doc: the open project.
+        runner: the background task runner (rounds use its write lane).
+        options: how to reach the server (key, timeout, retry policy); the key defaults to
+            ``LABELER_KEY`` or the keyring.
+        interval_ms: time between rounds.
+
+    Signals:
+        stateChanged(str): the text for the status bar ("synced", "offline — retrying", ...).
+        conflictsChanged(list): the open conflicts (``sync.Conflict``) after a round or a choice.
+        linkFinished(bool, str): a link attempt ended; the text says how.
+        paused(float): the server asked to wait this many seconds (emitted from the worker).
+    """
+
+    stateChanged = QtCore.Signal(str)
+    conflictsChanged = QtCore.Signal(list)
+    linkFinished = QtCore.Signal(bool, str)
+    paused = QtCore.Signal(float)
+
+    def __init__(
+        self,
+        doc: document_mod.ProjectDocument,
+        runner: tasks_mod.TaskRunner,
+        *,
+        options: sync.Options | None = None,
+        interval_ms: int = DEFAULT_INTERVAL_MS,
+        parent: QtCore.QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._doc = doc
+        self._runner = runner
+        self.options = options or sync.Options(timeout=15.0, policy=APP_POLICY)
+        self.interval_ms = interval_ms
+        self.state = LOCAL_ONLY
+        self.conflicts: list[sync.Conflict] = []
+        self.remote: tuple[str, str] | None = None
+        self._pause = _Pause(self.paused)
+        self._running = False
+        self._again = False
+        self._blocked = False  # a configuration error: no rounds until the user links again
+        self._offline_rounds = 0
+        self._timer = QtCore.QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.sync_now)
+        self.paused.connect(self._on_paused)
+
+    # --- public ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Sync now if the project is linked; else say it is local only."""
+        self.remote = sync.remote(self._doc.project)
+        if self.remote is None:
+            self._set_state(LOCAL_ONLY)
+            return
+        self.sync_now()
+
+    def stop(self) -> None:
+        """No more rounds; a round waiting on the server gives up at once."""
+        self._timer.stop()
+        self._pause.stop.set()
+
+    def sync_now(self) -> None:
+        """One round in the background (a second request while one runs makes one more)."""
+        if self.remote is None or self._blocked:
+            return
+        if self._running:
+            self._again = True
+            return
+        self._timer.stop()
+        self._running = True
+        self._runner.run(
+            self._round, on_done=self._on_round, on_error=self._on_error, lane=tasks_mod.WRITE
+        )
+
+    def link(self, url: str, remote_project: str, key: str | None) -> None:
+        """Publish the project on ``url`` as ``remote_project`` (or join it), in the background.
+
+        ``key`` is used for this session whether or not the keyring could keep it.
+        """
+        if key:
+            self.options = dataclasses.replace(self.options, key=key)
+        self._timer.stop()
+        self._runner.run(
+            self._link,
+            url,
+            remote_project,
+            on_done=self._on_linked,
+            on_error=self._on_link_error,
+            lane=tasks_mod.WRITE,
+        )
+
+    def resolve(self, conflict_id: str, choice: sync.Choice) -> None:
+        """Resolve one conflict in the background and announce what changed."""
+        self._runner.run(
+            self._resolve, conflict_id, choice,
+            on_done=self._on_resolved, on_error=self._on_resolve_error, lane=tasks_mod.WRITE,
+        )  # fmt: skip
+
+    def image_of(self, conflict: sync.Conflict) -> str | None:
+        """The id of the image a conflict is about (None when it is not in this project)."""
+        project = self._doc.project
+        if conflict.kind == "annotation":
+            found = annotate.get_annotations(project, [conflict.record_id])
+            if found:
+                return found[0].image_id
+        if conflict.image_path:
+            flt = images_svc.ImageFilter(text=conflict.image_path)
+            for image in images_svc.list_images(project, flt):
+                if image.rel_path == conflict.image_path:
+                    return image.id
+        return None
+
+    # --- worker side -------------------------------------------------------------------------
+
+    def _options(self) -> sync.Options:
+        return dataclasses.replace(self.options, sleep=self._pause)
+
+    def _round(self) -> RoundResult:
+        report = sync.sync_once(self._doc.project, self._options())
+        return RoundResult(report, sync.list_conflicts(self._doc.project))
+
+    def _link(self, url: str, remote_project: str) -> tuple[Any, RoundResult]:
+        result, report = sync.link_project(self._doc.project, url, remote_project, self._options())
+        return result, RoundResult(report, sync.list_conflicts(self._doc.project))
+
+    def _resolve(self, conflict_id: str, choice: sync.Choice) -> tuple[Any, list[sync.Conflict]]:
+        changes = sync.resolve_conflict(self._doc.project, conflict_id, choice)
+        return changes, sync.list_conflicts(self._doc.project)
+
+    # --- GUI side ----------------------------------------------------------------------------
+
+    def _set_state(self, text: str) -> None:
+        self.state = text
+        self.stateChanged.emit(text)
+
+    def _set_conflicts(self, conflicts: list[sync.Conflict]) -> None:
+        self.conflicts = conflicts
+        self.conflictsChanged.emit(conflicts)
+
+    def _next_round(self, delay_ms: int) -> None:
+        if self._pause.stop.is_set():
+            return
+        if self._again:
+            self._again = False
+            delay_ms = 0
+        self._timer.start(delay_ms)
+
+    def _on_round(self, result: RoundResult) -> None:
+        self._running = False
+        self._offline_rounds = 0
+        self._doc.announce(result.report.changes)
+        self._set_conflicts(result.conflicts)
+        self._set_state(SYNCED)
+        self._next_round(self.interval_ms)
+
+    def _on_error(self, exc: BaseException) -> None:
+        self._running = False
+        if isinstance(exc, sync.NotLinked):
+            self.remote = None
+            self._set_state(LOCAL_ONLY)
+        elif isinstance(exc, sync.ConfigurationError):
+            self._blocked = True
+            self._set_state(f"sync stopped: {exc}")
+        elif isinstance(exc, sync.OfflineError):
+            self._offline_rounds += 1
+            self._set_state(OFFLINE)
+            wait = min(self.interval_ms * 2 ** min(self._offline_rounds, 10), MAX_OFFLINE_MS)
+            self._next_round(wait)
+        else:
+            self._set_state(f"sync failed: {exc}")
+            self._next_round(self.interval_ms)
+
+    def _on_linked(self, value: tuple[Any, RoundResult]) -> None:
+        result, round_ = value
+        self._blocked = False
+        self.remote = sync.remote(self._doc.project)
+        action = "Published" if result.published else "Joined"
+        where = f"{result.remote_project!r} on {self.remote[0]}" if self.remote else "the server"
+        text = f"{action} {where}: {result.images_sent} images sent, {round_.report.pulled} changes pulled"
+        if result.missing_here:
+            text += f"; {len(result.missing_here)} server images are not in this project"
+        self.linkFinished.emit(True, text)
+        self._on_round(round_)
+
+    def _on_link_error(self, exc: BaseException) -> None:
+        self.linkFinished.emit(False, str(exc))
+        if self.remote is not None and not self._blocked:
+            self._next_round(self.interval_ms)
+
+    def _on_resolved(self, value: tuple[Any, list[sync.Conflict]]) -> None:
+        changes, conflicts = value
+        self._doc.announce(changes)
+        self._set_conflicts(conflicts)
+        self.sync_now()  # "mine" goes out at the next round: make it now
+
+    def _on_resolve_error(self, exc: BaseException) -> None:
+        self._doc.errorOccurred.emit(f"The conflict was not resolved: {exc}")
+
+    @QtCore.Slot(float)
+    def _on_paused(self, seconds: float) -> None:
+        until = dt.datetime.now() + dt.timedelta(seconds=seconds)
+        self._set_state(f"paused until {until:%H:%M} (rate-limited)")

@@ -1,0 +1,89 @@
+"""File → Sync with a server…: the server's URL, the project's name there, and the person's key."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from labeler.services import sync
+
+
+class SyncDialog(QtWidgets.QDialog):
+    """Asks where to sync and links the project in the background, showing the outcome.
+
+    Signals:
+        linkRequested(str, str, str): URL, server project name and key ("" when none was typed).
+    """
+
+    linkRequested = QtCore.Signal(str, str, str)
+
+    def __init__(
+        self,
+        parent: QtWidgets.QWidget | None = None,
+        *,
+        url: str = "",
+        remote_project: str = "",
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("syncDialog")
+        self.setWindowTitle("Sync with a server")
+        self.url = QtWidgets.QLineEdit(url)
+        self.url.setObjectName("url")
+        self.url.setPlaceholderText("https://labels.example.com")
+        self.project = QtWidgets.QLineEdit(remote_project)
+        self.project.setObjectName("remoteProject")
+        self.project.setPlaceholderText("the project's name on the server")
+        self.key = QtWidgets.QLineEdit()
+        self.key.setObjectName("key")
+        self.key.setEchoMode(QtWidgets.QLineEdit.EchoMode.Password)
+        self.key.setPlaceholderText(f"subscription key (or leave empty to use {sync.KEY_ENV})")
+        self.outcome = QtWidgets.QLabel(
+            "A project the server does not have yet is published; otherwise it is joined."
+        )
+        self.outcome.setObjectName("outcome")
+        self.outcome.setWordWrap(True)
+        self.outcome.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        form = QtWidgets.QFormLayout()
+        form.addRow("Server &URL", self.url)
+        form.addRow("&Project", self.project)
+        form.addRow("&Key", self.key)
+        self.buttons = QtWidgets.QDialogButtonBox()
+        self.link_button = self.buttons.addButton(
+            "&Link", QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.link_button.setObjectName("link")
+        self.buttons.addButton(QtWidgets.QDialogButtonBox.StandardButton.Close)
+        self.buttons.accepted.connect(self._on_link)
+        self.buttons.rejected.connect(self.reject)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.outcome)
+        layout.addWidget(self.buttons)
+        self.resize(520, self.sizeHint().height())
+
+    def _on_link(self) -> None:
+        url, name, key = self.url.text().strip(), self.project.text().strip(), self.key.text()
+        if not url or not name:
+            self.outcome.setText("Give the server's URL and the project's name on it.")
+            return
+        notes = []
+        if key:
+            stored = sync.store_key(url, key)
+            notes.append(
+                "The key is kept in the keyring."
+                if stored.stored
+                else f"Not stored: {stored.why}. It is used until the app closes."
+            )
+        elif sync.find_key(url) is None:
+            notes.append(f"No key given and none found (keyring or {sync.KEY_ENV}).")
+        self.link_button.setEnabled(False)
+        self.outcome.setText(" ".join([*notes, "Linking…"]))
+        self.linkRequested.emit(url, name, key)
+
+    def show_result(self, ok: bool, text: str) -> None:
+        """The link attempt ended: say how (and allow another try after a failure)."""
+        self.link_button.setEnabled(True)
+        before = self.outcome.text().replace("Linking…", "").strip()
+        verdict = text if ok else f"Not linked: {text}"
+        self.outcome.setText(f"{before} {verdict}".strip())
+        if ok:
+            self.link_button.setText("&Link again")
