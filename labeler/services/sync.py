@@ -146,6 +146,12 @@ def rejections(project: project_mod.Project) -> list[outbox.Rejection]:
     return outbox.rejections(project.db)
 
 
+def pending_count(project: project_mod.Project) -> int:
+    """How many edits wait to be pushed (0 when everything is on the server, or when the
+    rest waits for the user: an open conflict, a refused record not changed since)."""
+    return outbox.pending_count(project.db)
+
+
 def list_conflicts(project: project_mod.Project) -> list[Conflict]:
     return conflicts.list_open(project.db)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pydantic
@@ -18,7 +19,7 @@ from sqlalchemy import orm
 
 from labeler.domain import ids
 from labeler.store import models
-from labeler.sync import conflicts, protocol, records
+from labeler.sync import conflicts, prefetch, protocol, records
 
 Kind = protocol.RecordKind
 A = models.AnnotationRow
@@ -36,6 +37,8 @@ class Applied:
     annotations: set[str] = dataclasses.field(default_factory=set)
     annotation_images: set[str] = dataclasses.field(default_factory=set)
     schema: bool = False
+    # Images whose annotation count is out of date until :func:`recount_pending` runs.
+    uncounted: set[str] = dataclasses.field(default_factory=set)
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -50,6 +53,9 @@ def apply_change(
     Args:
         force: take the server's version even over a local change (resolving "theirs").
     """
+    if not force and _already_here(session, rec):
+        out.skipped += 1
+        return
     try:
         data = protocol.parse_data(rec.kind, rec.data)
     except pydantic.ValidationError:
@@ -80,6 +86,22 @@ def apply_change(
     out.applied += 1
 
 
+def _already_here(session: orm.Session, rec: protocol.ChangeRecord) -> bool:
+    """True when the row and its agreed shadow are at this revision or later: this
+    workstation's own push coming back in the feed, or a page read again. Nothing to do then;
+    checked before the record is parsed because a first sync reads back every record it
+    pushed. (The shadow at the same revision already holds the server's canonical content.)"""
+    model = prefetch.MODELS.get(rec.kind)
+    if model is None:
+        return False
+    key = str(rec.id)
+    row = prefetch.get(session, model, key)
+    if row is None or row.revision is None or row.revision < rec.revision:
+        return False
+    agreed = records.shadow(session, key)
+    return agreed is not None and agreed.revision >= rec.revision
+
+
 def _changed_here(session: orm.Session, local: protocol.Record) -> bool:
     if local.kind is Kind.IMAGE_STATUS:
         images = records.images_with_sha(session, str(local.data["image_sha256"]))
@@ -100,7 +122,7 @@ def _row_dirty(session: orm.Session, local: protocol.Record) -> bool:
         Kind.LABEL_CLASS: models.LabelClassRow,
         Kind.ATTRIBUTE_DEF: models.AttributeDefRow,
     }[local.kind]
-    row = session.get(model, str(local.id))
+    row = prefetch.get(session, model, str(local.id))
     return bool(row is not None and row.dirty)
 
 
@@ -131,6 +153,7 @@ def retry_parked(session: orm.Session, out: Applied) -> None:
         apply_change(session, rec, out)
         if out.parked > before:
             out.parked = before  # still waiting: not a new one
+    recount_pending(session, out)
 
 
 def parked_count(session: orm.Session) -> int:
@@ -145,10 +168,10 @@ def parked_count(session: orm.Session) -> int:
 def _annotation(session: orm.Session, rec: protocol.ChangeRecord, data: Any, out: Applied) -> bool:
     assert isinstance(data, protocol.AnnotationData)
     class_id = str(data.class_id) if data.class_id else None
-    if class_id is not None and session.get(models.LabelClassRow, class_id) is None:
+    if class_id is not None and prefetch.get(session, models.LabelClassRow, class_id) is None:
         return False
     at = _aware(rec.updated_at)
-    row = session.get(A, str(rec.id))
+    row = prefetch.get(session, A, str(rec.id))
     if row is None:
         images = records.images_with_sha(session, data.image_sha256)
         if not images:
@@ -177,7 +200,7 @@ def _annotation(session: orm.Session, rec: protocol.ChangeRecord, data: Any, out
         if rec.deleted != was_deleted:
             op = "delete" if rec.deleted else "restore"
     history(session, row, op, rec.author, at)
-    recount(session, row.image_id)
+    out.uncounted.add(row.image_id)  # counted once per page, not once per record
     out.annotations.add(row.id)
     out.annotation_images.add(row.image_id)
     return True
@@ -195,12 +218,43 @@ def history(session: orm.Session, row: models.AnnotationRow, op: str, author: st
 
 
 def recount(session: orm.Session, image_id: str) -> None:
-    session.flush()
-    image = session.get(models.ImageRow, image_id)
-    if image is not None:
-        image.annotation_count = session.execute(
-            sa.select(sa.func.count()).where(A.image_id == image_id, A.deleted.is_(False))
-        ).scalar_one()
+    recount_images(session, [image_id])
+
+
+def recount_images(session: orm.Session, image_ids: Iterable[str]) -> None:
+    """Set the annotation count of these images from their rows: one grouped query per
+    chunk of images."""
+    wanted = sorted(set(image_ids))
+    for start in range(0, len(wanted), prefetch.CHUNK):
+        chunk = wanted[start : start + prefetch.CHUNK]
+        counts: dict[str, int] = {
+            image_id: int(n)
+            for image_id, n in session.execute(
+                sa.select(A.image_id, sa.func.count())
+                .where(A.image_id.in_(chunk), A.deleted.is_(False))
+                .group_by(A.image_id)
+            ).all()
+        }  # the query flushes the annotations added or changed before it
+        for image_id in chunk:
+            image = session.get(models.ImageRow, image_id)
+            if image is not None:
+                image.annotation_count = counts.get(image_id, 0)
+
+
+def recount_pending(session: orm.Session, out: Applied) -> None:
+    """Bring the annotation counts of the images ``out`` touched up to date."""
+    if out.uncounted:
+        recount_images(session, out.uncounted)
+        out.uncounted.clear()
+
+
+def apply_page(session: orm.Session, page: Sequence[protocol.ChangeRecord], out: Applied) -> None:
+    """Apply the records of one page (or any batch of records), their local rows loaded at once
+    and each image's annotation count set once at the end."""
+    prefetch.records(session, page)
+    for rec in page:
+        apply_change(session, rec, out)
+    recount_pending(session, out)
 
 
 def _status(session: orm.Session, rec: protocol.ChangeRecord, data: Any, out: Applied) -> bool:
@@ -225,7 +279,7 @@ _REVIEW_ROWS = {
 
 def _review(session: orm.Session, rec: protocol.ChangeRecord, data: Any, out: Applied) -> bool:
     assert isinstance(data, protocol.ReviewActionData)
-    row = session.get(models.ReviewActionRow, str(rec.id))
+    row = prefetch.get(session, models.ReviewActionRow, str(rec.id))
     at = _aware(rec.updated_at)
     if row is None:
         images = records.images_with_sha(session, data.image_sha256)
@@ -250,7 +304,7 @@ def _review(session: orm.Session, rec: protocol.ChangeRecord, data: Any, out: Ap
 def _label_class(session: orm.Session, rec: protocol.ChangeRecord, data: Any, out: Applied) -> bool:
     assert isinstance(data, protocol.LabelClassData)
     at = _aware(rec.updated_at)
-    row = session.get(models.LabelClassRow, str(rec.id))
+    row = prefetch.get(session, models.LabelClassRow, str(rec.id))
     if row is None:
         row = models.LabelClassRow(id=str(rec.id), created_at=at)
         session.add(row)
@@ -266,7 +320,7 @@ def _label_class(session: orm.Session, rec: protocol.ChangeRecord, data: Any, ou
 def _attribute(session: orm.Session, rec: protocol.ChangeRecord, data: Any, out: Applied) -> bool:
     assert isinstance(data, protocol.AttributeDefData)
     at = _aware(rec.updated_at)
-    row = session.get(models.AttributeDefRow, str(rec.id))
+    row = prefetch.get(session, models.AttributeDefRow, str(rec.id))
     if row is None:
         row = models.AttributeDefRow(id=str(rec.id), created_at=at)
         session.add(row)

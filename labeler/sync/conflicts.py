@@ -180,6 +180,7 @@ def resolve(
             made = _copy_as_new(session, row.annotation_id)
         row.resolution = choice.value  # before apply, which closes open conflicts itself
         apply.apply_change(session, remote, out, force=True)
+        apply.recount_pending(session, out)
     row.resolution = choice.value
     row.resolved_at = records.now()
     return made

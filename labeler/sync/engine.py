@@ -146,8 +146,7 @@ class SyncEngine:
                 cursor, full = None, True
                 continue
             with records.write(self.db, changes_data=bool(page.records)) as session:
-                for rec in page.records:
-                    apply.apply_change(session, rec, out)
+                apply.apply_page(session, page.records, out)
                 session.execute(sa.update(models.SyncLinkRow).values(cursor=page.next_cursor))
             cursor = page.next_cursor
             if not page.has_more:

@@ -18,7 +18,7 @@ from sqlalchemy import orm
 
 from labeler.store import database, models
 from labeler.sync import client as client_mod
-from labeler.sync import conflicts, protocol, records, retry
+from labeler.sync import conflicts, prefetch, protocol, records, retry
 
 Kind = protocol.RecordKind
 Outcome = protocol.PushOutcome
@@ -139,7 +139,7 @@ def _mark_clean(session: orm.Session, rec: protocol.Record, revision: int) -> No
         Kind.LABEL_CLASS: models.LabelClassRow,
         Kind.ATTRIBUTE_DEF: models.AttributeDefRow,
     }[rec.kind]
-    row = session.get(model, str(rec.id))
+    row = prefetch.get(session, model, str(rec.id))
     if row is not None:
         unchanged = _content_now(session, rec) == records.record_content(rec)
         row.revision = revision
@@ -209,6 +209,7 @@ def send(
             f"{exc.message}){where}"
         ) from exc
     with records.write(db) as session:
+        prefetch.records(session, sent)  # one query per kind of row, not one per record
         by_id = {str(r.id): r for r in sent}
         for result in response.results:
             rec = by_id.get(str(result.id))
@@ -227,7 +228,7 @@ def _apply_result(
     sent = records.record_content(rec)
     if result.outcome is Outcome.APPLIED and result.revision is not None:
         records.set_shadow(session, key, rec.kind, result.revision, sent)
-        refused = session.get(models.SyncRejectionRow, key)
+        refused = prefetch.get(session, models.SyncRejectionRow, key)
         if refused is not None:
             session.delete(refused)
         # The new revision is the base of any later edit; the dirty mark goes only when the
@@ -247,7 +248,7 @@ def _apply_result(
             out.conflicts += 1
     elif result.outcome is Outcome.REJECTED:
         reason = result.reason or "refused by the server"
-        refused = session.get(models.SyncRejectionRow, key)
+        refused = prefetch.get(session, models.SyncRejectionRow, key)
         if refused is None:
             refused = models.SyncRejectionRow(record_id=key, kind=rec.kind.value)
             session.add(refused)
@@ -262,3 +263,87 @@ def rejections(db: database.Database) -> list[Rejection]:
     with db.read() as session:
         rows = session.execute(sa.select(models.SyncRejectionRow)).scalars()
         return [Rejection(r.record_id, r.kind, r.reason) for r in rows]
+
+
+def pending_count(db: database.Database) -> int:
+    """How many edits wait to be pushed: dirty rows, an image's status counted once per hash.
+
+    A COUNT over the label rows, and a look at the images marked dirty since the last sync
+    (every edit marks its image, so the status itself is compared with the server's). Rows the
+    server refused and nobody changed since, and rows held by an open conflict, wait for the
+    user rather than for a push, so they are not counted. Cheap enough for every refresh of the
+    status bar; close to what the next push collects (that one also drops a label changed
+    back to what the server has).
+    """
+    a, i, r = models.AnnotationRow, models.ImageRow, models.ReviewActionRow
+    c, rej = models.SyncConflictRow, models.SyncRejectionRow
+
+    def waiting(model: Any) -> sa.ColumnElement[bool]:
+        in_conflict = sa.exists().where(c.annotation_id == model.id, c.resolution.is_(None))
+        refused = sa.exists().where(rej.record_id == model.id, rej.at >= model.updated_at)
+        return sa.and_(model.dirty.is_(True), ~in_conflict, ~refused)
+
+    def count(model: Any, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
+        return sa.select(sa.func.count()).select_from(model).where(*where).scalar_subquery()
+
+    has_sha = sa.exists().where(i.id == a.image_id, i.sha256.is_not(None))
+    review_sha = sa.exists().where(i.id == r.image_id, i.sha256.is_not(None))
+    # Made and deleted here before it ever left: nothing to tell the server.
+    never_sent = sa.and_(a.revision.is_(None), a.deleted.is_(True))
+    # As ``records.review_action``: approvals, rejections and comments go out; a plain status
+    # change is said by the image's status record.
+    reviews_sent = sa.or_(
+        sa.and_(r.action == "status", r.to_status.in_(("approved", "rejected"))),
+        sa.func.coalesce(r.comment, "") != "",
+    )
+    total = (
+        count(a, waiting(a), has_sha, ~never_sent)
+        + count(r, waiting(r), review_sha, reviews_sent)
+        + count(models.LabelClassRow, waiting(models.LabelClassRow))
+        + count(models.AttributeDefRow, waiting(models.AttributeDefRow))
+    )
+    with db.read() as session:
+        return int(session.execute(sa.select(total)).scalar_one()) + _pending_statuses(session)
+
+
+def _pending_statuses(session: orm.Session) -> int:
+    """Image statuses to push: per hash, the first dirty image's status when it differs from
+    the one agreed with the server (and is neither refused unchanged nor in a conflict)."""
+    i = models.ImageRow
+    first: dict[str, tuple[str, dt.datetime | None]] = {}
+    for sha, status, revision, at in session.execute(
+        sa.select(i.sha256, i.status, i.revision, sa.func.coalesce(i.status_at, i.updated_at))
+        .where(i.dirty.is_(True), i.sha256.is_not(None))
+        .order_by(i.root_order, i.sort_key)
+    ).all():
+        if sha in first or (revision is None and status == "new"):
+            continue
+        first[str(sha)] = (str(status), at)
+    if not first:
+        return 0
+    keys = {str(protocol.image_status_id(sha)): sha for sha in first}
+    agreed = prefetch.values(session, models.SyncShadowRow, keys, "content")
+    refused = prefetch.values(session, models.SyncRejectionRow, keys, "at")
+    c = models.SyncConflictRow
+    held = prefetch.values(session, c, keys, "id", column=c.annotation_id, open_only=True)
+    pending = 0
+    for key, sha in keys.items():
+        status, changed = first[sha]
+        shadow = agreed.get(key)
+        if shadow is not None and (shadow.get("data") or {}).get("status") == status:
+            continue
+        when = refused.get(key)
+        if key in held or (when is not None and not _after(changed, when)):
+            continue
+        pending += 1
+    return pending
+
+
+def _after(changed: Any, refused_at: dt.datetime) -> bool:
+    if not isinstance(changed, dt.datetime):
+        return False
+    if changed.tzinfo is None:
+        changed = changed.replace(tzinfo=dt.UTC)
+    if refused_at.tzinfo is None:
+        refused_at = refused_at.replace(tzinfo=dt.UTC)
+    return bool(changed > refused_at)

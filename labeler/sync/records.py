@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from labeler.store import database, models, types
-from labeler.sync import protocol
+from labeler.sync import prefetch, protocol
 
 Kind = protocol.RecordKind
 Content = dict[str, Any]
@@ -125,28 +125,31 @@ def local_record(
     status record, whose id derives from the image's hash.
     """
     if kind is Kind.ANNOTATION:
-        ann = session.get(models.AnnotationRow, record_id)
+        ann = prefetch.get(session, models.AnnotationRow, record_id)
         if ann is None:
             return None
-        image = session.get(models.ImageRow, ann.image_id)
+        image = prefetch.get(session, models.ImageRow, ann.image_id)
         return annotation(ann, image.sha256) if image is not None and image.sha256 else None
     if kind is Kind.IMAGE_STATUS:
         found = images_with_sha(session, str(data.get("image_sha256", "")))
         return image_status(found[0]) if found else None
     if kind is Kind.REVIEW_ACTION:
-        review = session.get(models.ReviewActionRow, record_id)
+        review = prefetch.get(session, models.ReviewActionRow, record_id)
         if review is None:
             return None
-        image = session.get(models.ImageRow, review.image_id)
+        image = prefetch.get(session, models.ImageRow, review.image_id)
         return review_action(review, image.sha256) if image and image.sha256 else None
     if kind is Kind.LABEL_CLASS:
-        cls = session.get(models.LabelClassRow, record_id)
+        cls = prefetch.get(session, models.LabelClassRow, record_id)
         return label_class(cls) if cls is not None else None
-    attr = session.get(models.AttributeDefRow, record_id)
+    attr = prefetch.get(session, models.AttributeDefRow, record_id)
     return attribute_def(attr) if attr is not None else None
 
 
 def images_with_sha(session: orm.Session, sha256: str) -> list[models.ImageRow]:
+    cached = prefetch.images(session, sha256)
+    if cached is not None:
+        return cached
     i = models.ImageRow
     return list(
         session.execute(
@@ -159,13 +162,13 @@ def images_with_sha(session: orm.Session, sha256: str) -> list[models.ImageRow]:
 
 
 def shadow(session: orm.Session, record_id: str) -> models.SyncShadowRow | None:
-    return session.get(models.SyncShadowRow, record_id)
+    return prefetch.get(session, models.SyncShadowRow, record_id)
 
 
 def set_shadow(
     session: orm.Session, record_id: str, kind: Kind, revision: int, content: Content
 ) -> None:
-    row = session.get(models.SyncShadowRow, record_id)
+    row = prefetch.get(session, models.SyncShadowRow, record_id)
     if row is None:
         session.add(
             models.SyncShadowRow(
@@ -184,6 +187,8 @@ def locally_changed(session: orm.Session, record: protocol.Record) -> bool:
 
 
 def open_conflict(session: orm.Session, record_id: str) -> models.SyncConflictRow | None:
+    if prefetch.no_open_conflict(session, record_id):
+        return None
     c = models.SyncConflictRow
     return session.execute(
         sa.select(c).where(c.annotation_id == record_id, c.resolution.is_(None))

@@ -147,7 +147,8 @@ def test_a_stopped_server_shows_offline_and_sync_recovers(
         service.stop()
         box = draw(ana, 0, 12.0)
         sync_round(qtbot, ana, expect=sync_ctl.OFFLINE)
-        assert ana.window.status_widgets.sync.text() == "offline — retrying"
+        # The box and its image's new status wait to be pushed.
+        assert ana.window.status_widgets.sync.text() == "offline — retrying · 2 pending"
         service.restart()
         # The controller retries by itself (growing waits) and the box goes out.
         with qtbot.waitSignal(
@@ -158,6 +159,27 @@ def test_a_stopped_server_shows_offline_and_sync_recovers(
     with linked_bench(qtbot, tmp_path, service, "ben") as ben:
         link(qtbot, ben, service)
         assert box in shown_x(ben)
+
+
+def test_the_status_bar_counts_edits_waiting_for_the_server(
+    qtbot: Any, tmp_path: Path, service: Service
+) -> None:
+    with linked_bench(qtbot, tmp_path, service, "ana") as ana:
+        link(qtbot, ana, service)
+        assert ana.window.status_widgets.sync.text() == "synced"
+        service.stop()
+        first = draw(ana, 0, 12.0)
+        draw(ana, 0, 50.0)
+        draw(ana, 1, 70.0)
+        move(ana, first, 20.0)  # the same box again: no new edit to push
+        sync_round(qtbot, ana, expect=sync_ctl.OFFLINE)
+        # Three boxes, and the two images they put in progress.
+        assert ana.window.status_widgets.sync.text() == "offline — retrying · 5 pending"
+        assert sync.pending_count(ana.project) == 5
+        service.restart()
+        sync_round(qtbot, ana)
+        assert ana.window.status_widgets.sync.text() == "synced"
+        assert sync.pending_count(ana.project) == 0
 
 
 @pytest.mark.parametrize("calls_per_minute", [40])

@@ -35,12 +35,18 @@ SYNCED = "synced"
 OFFLINE = "offline — retrying"
 
 
+def with_pending(state: str, pending: int) -> str:
+    """The status bar text: the state, and how many edits wait to be pushed when any do."""
+    return f"{state} · {pending:,} pending" if pending > 0 else state
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class RoundResult:
     """What a background round brings back to the GUI thread."""
 
     report: sync.SyncReport
     conflicts: list[sync.Conflict]
+    pending: int = 0  # edits made during the round, still to push
 
 
 class _Pause:
@@ -68,7 +74,8 @@ class SyncController(QtCore.QObject):
         interval_ms: time between rounds.
 
     Signals:
-        stateChanged(str): the text for the status bar ("synced", "offline — retrying", ...).
+        stateChanged(str): the text for the status bar ("synced", "offline — retrying", ...),
+            with "· N pending" when edits wait to be pushed.
         conflictsChanged(list): the open conflicts (``sync.Conflict``) after a round or a choice.
         linkFinished(bool, str): a link attempt ended; the text says how.
         paused(float): the server asked to wait this many seconds (emitted from the worker).
@@ -178,12 +185,16 @@ class SyncController(QtCore.QObject):
         return dataclasses.replace(self.options, sleep=self._pause)
 
     def _round(self) -> RoundResult:
-        report = sync.sync_once(self._doc.project, self._options())
-        return RoundResult(report, sync.list_conflicts(self._doc.project))
+        project = self._doc.project
+        report = sync.sync_once(project, self._options())
+        return RoundResult(report, sync.list_conflicts(project), sync.pending_count(project))
 
     def _link(self, url: str, remote_project: str) -> tuple[Any, RoundResult]:
-        result, report = sync.link_project(self._doc.project, url, remote_project, self._options())
-        return result, RoundResult(report, sync.list_conflicts(self._doc.project))
+        project = self._doc.project
+        result, report = sync.link_project(project, url, remote_project, self._options())
+        return result, RoundResult(
+            report, sync.list_conflicts(project), sync.pending_count(project)
+        )
 
     def _resolve(self, conflict_id: str, choice: sync.Choice) -> tuple[Any, list[sync.Conflict]]:
         changes = sync.resolve_conflict(self._doc.project, conflict_id, choice)
@@ -212,7 +223,7 @@ class SyncController(QtCore.QObject):
         self._offline_rounds = 0
         self._doc.announce(result.report.changes)
         self._set_conflicts(result.conflicts)
-        self._set_state(SYNCED)
+        self._set_state(with_pending(SYNCED, result.pending))
         self._next_round(self.interval_ms)
 
     def _on_error(self, exc: BaseException) -> None:
@@ -225,7 +236,8 @@ class SyncController(QtCore.QObject):
             self._set_state(f"sync stopped: {exc}")
         elif isinstance(exc, sync.OfflineError):
             self._offline_rounds += 1
-            self._set_state(OFFLINE)
+            # One COUNT query: what the user has waiting while the server is away.
+            self._set_state(with_pending(OFFLINE, sync.pending_count(self._doc.project)))
             wait = min(self.interval_ms * 2 ** min(self._offline_rounds, 10), MAX_OFFLINE_MS)
             self._next_round(wait)
         else:
