@@ -155,7 +155,10 @@ def test_a_queued_neighbour_the_user_jumps_to_goes_first(
     qtbot.waitUntil(lambda: "g" in shown.ids() and runner.pending == 0)
 
     queued = [n for n in decoder.order if n in "cdefg"]
-    assert queued[0] == "g" and sorted(queued) == list("cdefg")  # each decoded once
+    # Releasing the gate frees both decode threads at once: g is taken first, c (the next in line)
+    # by the other thread in the same instant, so either may record its start first. Without the
+    # jump-ahead, g would be the last of the five.
+    assert "g" in queued[:2] and sorted(queued) == list("cdefg")  # each decoded once
     assert shown.ids()[-1] == "g"
 
 
