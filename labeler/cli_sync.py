@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import random
 import sys
 import time
@@ -33,6 +34,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help=f"subscription key (kept in the OS keyring when there is one; else set "
         f"{sync.KEY_ENV})",
     )
+    p.add_argument(
+        "--upload-images", action="store_true",
+        help="also send the image files the server lacks, so that people who join receive them",
+    )  # fmt: skip
+    p.add_argument(
+        "--no-download", action="store_true",
+        help="do not fetch the server's images missing here (they are listed instead)",
+    )  # fmt: skip
+    p.add_argument(
+        "--images-dir", type=Path, metavar="DIR",
+        help="where fetched images go (default: the project's first image folder, else "
+        "PROJECT-images beside the project file)",
+    )  # fmt: skip
     cli.json_arg(p)
     p.set_defaults(handler=cmd_link)
 
@@ -65,14 +79,34 @@ def _open(target: Path) -> project_mod.Project:
     return project
 
 
+def _open_for_link(target: Path) -> project_mod.Project:
+    """As :func:`_open`, and a ``.labeler`` file that does not exist yet is made empty: joining
+    a server project needs nothing local (schema, labels and images come from the server)."""
+    if target.suffix == project_mod.PROJECT_SUFFIX and not target.exists():
+        try:
+            return project_mod.create_project(target)
+        except project_mod.ProjectError as exc:
+            raise cli.CliError(str(exc)) from exc
+    return _open(target)
+
+
 def cmd_link(args: argparse.Namespace) -> int:
     lines: list[str] = []
     storage: sync.KeyStorage | None = None
-    with _open(args.project) as project:
+    with _open_for_link(args.project) as project:
         try:
+            bars = {
+                stage: cli.progress_bar(f"{stage}ing images", args)
+                for stage in ("upload", "download")
+            }
             result, report = sync.link_project(
-                project, args.remote, args.remote_project, sync.Options(key=args.key)
-            )
+                project, args.remote, args.remote_project, sync.Options(key=args.key),
+                sync.ImageTransfer(
+                    upload=args.upload_images, download=not args.no_download,
+                    download_to=args.images_dir,
+                ),
+                lambda stage, done, total: bars[stage](done, total),
+            )  # fmt: skip
         except sync.SyncError as exc:
             raise cli.CliError(str(exc)) from exc
     if args.key:  # only a key the service accepted is worth keeping
@@ -83,6 +117,7 @@ def cmd_link(args: argparse.Namespace) -> int:
         f"{verb} {result.remote_project} on {args.remote}: {result.images_sent} images sent, "
         f"{result.classes_matched} classes matched"
     )
+    lines += _image_lines(result)
     if result.missing_here:
         lines.append(f"{len(result.missing_here)} server images are not on this workstation:")
         lines += [f"  {p}" for p in result.missing_here[:50]]
@@ -94,11 +129,43 @@ def cmd_link(args: argparse.Namespace) -> int:
         "images_sent": result.images_sent,
         "classes_matched": result.classes_matched,
         "missing_here": list(result.missing_here),
+        "upload": dataclasses.asdict(result.upload) if result.upload else None,
+        "download": _download_json(result) if result.download else None,
         "key_stored": storage.stored if storage else None,
         "sync": report.to_json(),
     }
     cli.emit(args, payload, "\n".join(lines))
     return 0
+
+
+def _image_lines(result: Any) -> list[str]:
+    lines: list[str] = []
+    up = result.upload
+    if up is not None:
+        lines.append(
+            f"image files: {up.uploaded} uploaded ({up.bytes_sent / 1e6:.1f} MB), "
+            f"{up.already_there} already on the server, {len(up.skipped)} not sent"
+        )
+        lines += [f"  not sent {path}: {why}" for path, why in up.skipped[:50]]
+    down = result.download
+    if down is not None:
+        lines.append(
+            f"image files: {len(down.downloaded)} fetched into {result.images_dir} "
+            f"({down.bytes_received / 1e6:.1f} MB), {len(down.not_on_server)} not held by "
+            f"the server"
+        )
+        lines += [
+            f"  left alone {p}: a different file is already there" for p in down.in_the_way[:50]
+        ]
+        lines += [f"  saved {a} as {b}: its server path was unsafe" for a, b in down.renamed[:50]]
+    return lines
+
+
+def _download_json(result: Any) -> dict[str, Any]:
+    out = dataclasses.asdict(result.download)
+    out["here"] = sorted(out["here"])
+    out["images_dir"] = result.images_dir
+    return out
 
 
 def _report_lines(report: sync.SyncReport) -> list[str]:

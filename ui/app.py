@@ -103,6 +103,7 @@ class Workbench(QtCore.QObject):
         a["sync_connect"].triggered.connect(lambda: self.open_sync_dialog())
         s.stateChanged.connect(lambda _text: self._show_sync_state())
         s.conflictsChanged.connect(self._on_conflicts)
+        s.imagesArrived.connect(lambda _n: self.projects.relist())
         w.conflicts_panel.resolveRequested.connect(s.resolve)
         w.conflicts_panel.conflictSelected.connect(self._show_conflict)
         w.status_widgets.set_sync_state(s.state)
@@ -130,7 +131,7 @@ class Workbench(QtCore.QObject):
         url, name = self.sync.remote or ("", "")
         dialog = sync_dialog.SyncDialog(self.window, url=url, remote_project=name)
         dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.linkRequested.connect(lambda u, p, k: self.sync.link(u, p, k or None))
+        dialog.linkRequested.connect(lambda u, p, k, up: self.sync.link(u, p, k or None, up))
         self.sync.linkFinished.connect(dialog.show_result)
         dialog.finished.connect(lambda _r: self._forget_sync_dialog(dialog))
         self.sync_dialog = dialog

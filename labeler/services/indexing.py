@@ -335,6 +335,11 @@ def scan(
     return adds, index_pending(project, progress=progress, cancel=cancel)
 
 
+def root_folders(project: project_mod.Project) -> list[Path]:
+    """The project's image folders, in the order they were added."""
+    return [Path(p) for p in _root_paths(project).values()]
+
+
 def _root_paths(project: project_mod.Project) -> dict[str, str]:
     with project.read() as session:
         return dict(

@@ -10,11 +10,13 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable
+from pathlib import Path
 
 from labeler.domain import changes as changes_mod
+from labeler.services import indexing
 from labeler.services import project as project_mod
+from labeler.sync import blobs, conflicts, engine, link, outbox, records, retry
 from labeler.sync import client as client_mod
-from labeler.sync import conflicts, engine, link, outbox, records, retry
 
 KEYRING_SERVICE = "labeler"
 KEY_ENV = "LABELER_KEY"
@@ -105,14 +107,75 @@ def _engine(project: project_mod.Project, url: str, options: Options) -> engine.
     return engine.SyncEngine(project.db, client, retrier)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class ImageTransfer:
+    """What happens to image files when linking.
+
+    Attributes:
+        upload: send the bytes of local images the server lacks (publishing or joining), so that
+            teammates who join later receive the files, not only their labels.
+        download: fetch server images this workstation lacks (when the server holds their bytes).
+        download_to: where fetched images go; None: :func:`default_images_dir`.
+    """
+
+    upload: bool = False
+    download: bool = True
+    download_to: Path | None = None
+
+
+def default_images_dir(project: project_mod.Project) -> Path:
+    """Where a join puts the server's images: the project's first image folder, else a folder
+    named after the project beside its file."""
+    roots = indexing.root_folders(project)
+    if roots:
+        return roots[0]
+    return project.path.with_name(project.path.stem + "-images")
+
+
 def link_project(
-    project: project_mod.Project, url: str, remote_project: str, options: Options | None = None
+    project: project_mod.Project,
+    url: str,
+    remote_project: str,
+    options: Options | None = None,
+    images: ImageTransfer | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> tuple[link.LinkResult, SyncReport]:
-    """Publish the project on the server as ``remote_project`` (or join it), then sync once."""
+    """Publish the project on the server as ``remote_project`` (or join it), move image files as
+    ``images`` says, then sync once.
+
+    Downloaded images are indexed before the first sync, so their labels apply in that round.
+    ``progress(stage, done, total)`` is called per image, ``stage`` being "upload" or "download".
+    """
     options = options or Options()
+    images = images or ImageTransfer()
     eng = _engine(project, url, options)
+
+    def stage(name: str) -> Callable[[int, int], None] | None:
+        return None if progress is None else lambda done, total: progress(name, done, total)
+
     try:
         result = eng.link(url, remote_project)
+        if images.upload:
+            sent = blobs.upload_images(
+                project.db, eng.client, eng.retrier, remote_project, stage("upload")
+            )
+            result = dataclasses.replace(result, upload=sent)
+        if images.download and result.missing:
+            dest = (images.download_to or default_images_dir(project)).expanduser().resolve()
+            got = blobs.download_images(
+                eng.client, eng.retrier, remote_project, result.missing, dest, stage("download")
+            )
+            if got.downloaded:
+                indexing.add_folder(project, dest)
+                indexing.index_pending(project)
+            still = tuple(w for w in result.missing if w.sha256 not in got.here)
+            result = dataclasses.replace(
+                result,
+                download=got,
+                images_dir=str(dest),
+                missing=still,
+                missing_here=tuple(w.rel_path for w in still),
+            )
         report = eng.sync_once()
     finally:
         eng.client.close()

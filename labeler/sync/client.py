@@ -8,7 +8,7 @@ a failed connection is a :class:`ConnectionFailed` (status 0). This client does 
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import IO, Any, TypeVar
 
 import pydantic
@@ -190,6 +190,22 @@ class SyncClient:
 
     def download_blob(self, project: str, sha256: str) -> bytes:
         return self._send("GET", f"{self._p(project)}/blobs/{sha256}").content
+
+    def download_blob_to(
+        self, project: str, sha256: str, write: Callable[[bytes], object], chunk: int = 1 << 20
+    ) -> int:
+        """Stream an image's bytes to ``write`` (never all in memory); returns the byte count."""
+        response = self._send("GET", f"{self._p(project)}/blobs/{sha256}", stream=True)
+        size = 0
+        try:
+            for piece in response.iter_content(chunk):
+                write(piece)
+                size += len(piece)
+        except requests.RequestException as exc:
+            raise ConnectionFailed(0, f"{type(exc).__name__}: {exc}") from exc
+        finally:
+            response.close()
+        return size
 
     def has_blob(self, project: str, sha256: str) -> bool:
         try:

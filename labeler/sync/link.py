@@ -18,8 +18,8 @@ from sqlalchemy import orm
 
 from labeler.domain import schema as schema_mod
 from labeler.store import database, models
+from labeler.sync import blobs, protocol, records, retry
 from labeler.sync import client as client_mod
-from labeler.sync import protocol, records, retry
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -29,6 +29,10 @@ class LinkResult:
     images_sent: int
     classes_matched: int
     missing_here: tuple[str, ...]  # rel paths of server images this workstation lacks
+    missing: tuple[blobs.Wanted, ...] = ()  # the same, with their hashes (to download them)
+    upload: blobs.UploadResult | None = None  # image bytes sent, when asked for
+    download: blobs.DownloadResult | None = None  # images fetched, when the server had them
+    images_dir: str | None = None  # where fetched images went
 
 
 def current(db: database.Database) -> models.SyncLinkRow | None:
@@ -161,9 +165,14 @@ def link(
             sent = _send_manifest(client, retrier, project, extra)
         except client_mod.ApiError:
             sent = 0  # a reader may not add images; their labels still sync by hash
-    missing = tuple(sorted(p for sha, p in server_images.items() if sha not in local_shas))
+    missing = sorted(
+        (blobs.Wanted(sha, p) for sha, p in server_images.items() if sha not in local_shas),
+        key=lambda w: w.rel_path,
+    )
     _store_link(db, url, project, remote.version)
-    return LinkResult(False, project, sent, matched, missing)
+    return LinkResult(
+        False, project, sent, matched, tuple(w.rel_path for w in missing), tuple(missing)
+    )
 
 
 def _join_schema(db: database.Database, remote: protocol.LabelSchema) -> int:

@@ -136,9 +136,14 @@ class Workstation:
         base = sync.Options(key=self.key, timeout=10, policy=self.policy, sleep=self.waits)
         return dataclasses.replace(base, **overrides)
 
-    def link(self, remote_project: str = "team", **overrides: Any) -> Any:
+    def link(
+        self,
+        remote_project: str = "team",
+        images: sync.ImageTransfer | None = None,
+        **overrides: Any,
+    ) -> Any:
         return sync.link_project(
-            self.project, self.service.url, remote_project, self.options(**overrides)
+            self.project, self.service.url, remote_project, self.options(**overrides), images
         )
 
     def sync(self, **overrides: Any) -> sync.SyncReport:

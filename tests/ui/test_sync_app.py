@@ -53,11 +53,17 @@ def service(tmp_path: Path, calls_per_minute: int) -> Iterator[Service]:
 
 @contextmanager
 def linked_bench(
-    qtbot: Any, root: Path, service: Service, name: str, interval_ms: int = NEVER_MS
+    qtbot: Any,
+    root: Path,
+    service: Service,
+    name: str,
+    interval_ms: int = NEVER_MS,
+    images: int = 3,
 ) -> Iterator[app_mod.Workbench]:
-    """A workstation's window over the same images as the others', with its own key."""
+    """A workstation's window over the same images as the others' (the first ``images`` of
+    them), with its own key."""
     (root / name).mkdir()
-    project = projects.make_project(root / name, images=3)
+    project = projects.make_project(root / name, images=images)
     bench = app_mod.Workbench(project)
     fast = sync.Options().policy.__class__(attempts=2, base_delay=0.01, max_delay=0.02)
     bench.sync.options = sync.Options(key=service.key(name), timeout=5, policy=fast)
@@ -255,3 +261,33 @@ def test_a_conflict_shows_in_the_conflicts_view_and_take_theirs_resolves_it(
         qtbot.waitUntil(lambda: panel.count() == 0 and shown_x(ben).get(box) == 20.0)
         assert w.status_widgets.sync.text() == "synced"
         assert sync.list_conflicts(ben.project) == []
+
+
+def test_joining_from_the_app_fetches_the_team_s_images_into_the_browser(
+    qtbot: Any, tmp_path: Path, service: Service
+) -> None:
+    with (
+        linked_bench(qtbot, tmp_path, service, "ana") as ana,
+        linked_bench(qtbot, tmp_path, service, "ben", images=1) as ben,
+    ):
+        box = draw(ana, 2, 40.0)
+        dialog = ana.open_sync_dialog()
+        dialog.url.setText(service.url)
+        dialog.project.setText("team")
+        dialog.key.setText(ana.sync.options.key or "")
+        dialog.upload.setChecked(True)
+        with qtbot.waitSignal(ana.sync.linkFinished, timeout=15000):
+            qtbot.mouseClick(dialog.link_button, QtCore.Qt.MouseButton.LeftButton)
+        assert "3 image files uploaded" in dialog.outcome.text()
+        dialog.close()
+        assert len(ben.window.current.ids) == 1
+        text = link(qtbot, ben, service)
+        assert re.search(r"2 image files fetched into .*ben.images", text), text
+        assert "not in this project" not in text
+        # The browser lists the fetched images without reopening, with the label made on them.
+        qtbot.waitUntil(lambda: len(ben.window.current.ids) == 3, timeout=15000)
+        ben.window.current.go_to(ben.window.current.ids[2])
+        qtbot.waitUntil(lambda: box in shown_x(ben), timeout=15000)
+        assert shown_x(ben)[box] == 40.0
+        fetched = sorted(p.name for p in (tmp_path / "ben" / "images").iterdir())
+        assert fetched == sorted(p.name for p in (tmp_path / "ana" / "images").iterdir())

@@ -123,12 +123,17 @@ class Projects(QtCore.QObject):
         )  # fmt: skip
         return True
 
-    def _on_added(self, result: indexing.AddResult) -> None:
-        self._doc.announce(result.changes)
-        # New rows are not in the browser's list yet: list the images again with its filter.
+    def relist(self) -> None:
+        """Images were added: list them again with the browser's filter (and show the first
+        when nothing was shown)."""
         self._current.on_filter_changed(self._browser.filter())
         if self._current.image_id is None and self._current.ids:
             self._current.go_to(self._current.ids[0])
+
+    def _on_added(self, result: indexing.AddResult) -> None:
+        self._doc.announce(result.changes)
+        # New rows are not in the browser's list yet: list the images again with its filter.
+        self.relist()
         if self._indexer.running:
             # The running pass listed its work before these names existed: go again after it.
             self._indexer.finished.connect(

@@ -79,12 +79,15 @@ class SyncController(QtCore.QObject):
         conflictsChanged(list): the open conflicts (``sync.Conflict``) after a round or a choice.
         linkFinished(bool, str): a link attempt ended; the text says how.
         paused(float): the server asked to wait this many seconds (emitted from the worker).
+        imagesArrived(int): linking fetched this many image files into the project's folders
+            (the browser lists its images again).
     """
 
     stateChanged = QtCore.Signal(str)
     conflictsChanged = QtCore.Signal(list)
     linkFinished = QtCore.Signal(bool, str)
     paused = QtCore.Signal(float)
+    imagesArrived = QtCore.Signal(int)
 
     def __init__(
         self,
@@ -141,10 +144,14 @@ class SyncController(QtCore.QObject):
             self._round, on_done=self._on_round, on_error=self._on_error, lane=tasks_mod.WRITE
         )
 
-    def link(self, url: str, remote_project: str, key: str | None) -> None:
+    def link(
+        self, url: str, remote_project: str, key: str | None, upload_images: bool = False
+    ) -> None:
         """Publish the project on ``url`` as ``remote_project`` (or join it), in the background.
 
-        ``key`` is used for this session whether or not the keyring could keep it.
+        ``key`` is used for this session whether or not the keyring could keep it. Server images
+        missing here are fetched into the project's first image folder; ``upload_images`` also
+        sends the image files the server lacks.
         """
         if key:
             self.options = dataclasses.replace(self.options, key=key)
@@ -153,6 +160,7 @@ class SyncController(QtCore.QObject):
             self._link,
             url,
             remote_project,
+            upload_images,
             on_done=self._on_linked,
             on_error=self._on_link_error,
             lane=tasks_mod.WRITE,
@@ -189,9 +197,10 @@ class SyncController(QtCore.QObject):
         report = sync.sync_once(project, self._options())
         return RoundResult(report, sync.list_conflicts(project), sync.pending_count(project))
 
-    def _link(self, url: str, remote_project: str) -> tuple[Any, RoundResult]:
+    def _link(self, url: str, remote_project: str, upload_images: bool) -> tuple[Any, RoundResult]:
         project = self._doc.project
-        result, report = sync.link_project(project, url, remote_project, self._options())
+        images = sync.ImageTransfer(upload=upload_images)
+        result, report = sync.link_project(project, url, remote_project, self._options(), images)
         return result, RoundResult(
             report, sync.list_conflicts(project), sync.pending_count(project)
         )
@@ -251,9 +260,19 @@ class SyncController(QtCore.QObject):
         action = "Published" if result.published else "Joined"
         where = f"{result.remote_project!r} on {self.remote[0]}" if self.remote else "the server"
         text = f"{action} {where}: {result.images_sent} images sent, {round_.report.pulled} changes pulled"
+        if result.upload is not None:
+            text += f"; {result.upload.uploaded} image files uploaded"
+            if result.upload.skipped:
+                path, why = result.upload.skipped[0]
+                text += f" ({len(result.upload.skipped)} not sent, e.g. {path}: {why})"
+        fetched = len(result.download.downloaded) if result.download is not None else 0
+        if fetched:
+            text += f"; {fetched} image files fetched into {result.images_dir}"
         if result.missing_here:
             text += f"; {len(result.missing_here)} server images are not in this project"
         self.linkFinished.emit(True, text)
+        if fetched:
+            self.imagesArrived.emit(fetched)
         self._on_round(round_)
 
     def _on_link_error(self, exc: BaseException) -> None:

@@ -11,10 +11,11 @@ class SyncDialog(QtWidgets.QDialog):
     """Asks where to sync and links the project in the background, showing the outcome.
 
     Signals:
-        linkRequested(str, str, str): URL, server project name and key ("" when none was typed).
+        linkRequested(str, str, str, bool): URL, server project name, key ("" when none was
+            typed) and whether to upload the image files.
     """
 
-    linkRequested = QtCore.Signal(str, str, str)
+    linkRequested = QtCore.Signal(str, str, str, bool)
 
     def __init__(
         self,
@@ -36,8 +37,15 @@ class SyncDialog(QtWidgets.QDialog):
         self.key.setObjectName("key")
         self.key.setEchoMode(QtWidgets.QLineEdit.EchoMode.Password)
         self.key.setPlaceholderText(f"subscription key (or leave empty to use {sync.KEY_ENV})")
+        self.upload = QtWidgets.QCheckBox("&Upload image files the server lacks")
+        self.upload.setObjectName("uploadImages")
+        self.upload.setToolTip(
+            "Teammates who join then receive the images, not only their labels. "
+            "Without it, only labels and the image list are shared."
+        )
         self.outcome = QtWidgets.QLabel(
-            "A project the server does not have yet is published; otherwise it is joined."
+            "A project the server does not have yet is published; otherwise it is joined, and "
+            "server images missing here are fetched into this project's image folder."
         )
         self.outcome.setObjectName("outcome")
         self.outcome.setWordWrap(True)
@@ -46,6 +54,7 @@ class SyncDialog(QtWidgets.QDialog):
         form.addRow("Server &URL", self.url)
         form.addRow("&Project", self.project)
         form.addRow("&Key", self.key)
+        form.addRow("", self.upload)
         self.buttons = QtWidgets.QDialogButtonBox()
         self.link_button = self.buttons.addButton(
             "&Link", QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole
@@ -77,7 +86,7 @@ class SyncDialog(QtWidgets.QDialog):
             notes.append(f"No key given and none found (keyring or {sync.KEY_ENV}).")
         self.link_button.setEnabled(False)
         self.outcome.setText(" ".join([*notes, "Linking…"]))
-        self.linkRequested.emit(url, name, key)
+        self.linkRequested.emit(url, name, key, self.upload.isChecked())
 
     def show_result(self, ok: bool, text: str) -> None:
         """The link attempt ended: say how (and allow another try after a failure)."""
