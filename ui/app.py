@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
+from labeler.domain import changes as changes_mod
 from labeler.services import images as images_svc
 from labeler.services import indexing, recent
 from labeler.services import project as project_svc
@@ -104,9 +105,22 @@ class Workbench(QtCore.QObject):
         s.stateChanged.connect(lambda _text: self._show_sync_state())
         s.conflictsChanged.connect(self._on_conflicts)
         s.imagesArrived.connect(lambda _n: self.projects.relist())
+        s.othersChanged.connect(self._forget_overtaken_steps)
         w.conflicts_panel.resolveRequested.connect(s.resolve)
         w.conflicts_panel.conflictSelected.connect(self._show_conflict)
         w.status_widgets.set_sync_state(s.state)
+
+    def _forget_overtaken_steps(self, changes: changes_mod.Changes) -> None:
+        """Undo steps on an image a teammate changed since could overwrite their work without a
+        word: they are dropped, and the user is told when it is the image in view."""
+        undo, current = self.window.undo, self.window.current.image_id
+        dropped = [i for i in changes.images | changes.annotation_images if undo.drop(i)]
+        if current in dropped:
+            self.window.statusBar().showMessage(
+                "A teammate changed this image: its undo steps were cleared so that undo cannot "
+                "overwrite their work",
+                10000,
+            )
 
     def _show_sync_state(self) -> None:
         n = len(self.sync.conflicts)

@@ -21,6 +21,7 @@ from labeler.services import annotate, sync
 from tests.e2e.conftest import Service, start_server
 from tests.ui.helpers import projects, workbench
 from ui import app as app_mod
+from ui import commands
 from ui.controllers import sync as sync_ctl
 
 #: Rounds in these tests are started by the test (F5), except where the timer is the point.
@@ -291,3 +292,40 @@ def test_joining_from_the_app_fetches_the_team_s_images_into_the_browser(
         assert shown_x(ben)[box] == 40.0
         fetched = sorted(p.name for p in (tmp_path / "ben" / "images").iterdir())
         assert fetched == sorted(p.name for p in (tmp_path / "ana" / "images").iterdir())
+
+
+def draw_undoable(bench: app_mod.Workbench, n: int, x: float) -> str:
+    """Draw a box as the canvas does: through an undo command on the image's stack."""
+    image_id = bench.window.current.ids[n]
+    cat = bench.doc.schema.by_name()["cat"].id
+    shape = ann_mod.NewShape(cat, geo.ShapeKind.BOX, geo.Box(x, 10.0, 30.0, 20.0))
+    command = commands.AddShapes(bench.doc, image_id, [shape])
+    bench.window.undo.push(image_id, command)
+    return command.ids[0]
+
+
+def test_a_teammate_s_change_clears_the_undo_steps_that_could_overwrite_it(
+    qtbot: Any, tmp_path: Path, service: Service
+) -> None:
+    with (
+        linked_bench(qtbot, tmp_path, service, "ana") as ana,
+        linked_bench(qtbot, tmp_path, service, "ben") as ben,
+    ):
+        link(qtbot, ana, service)
+        link(qtbot, ben, service)
+        first = ben.window.current.ids[0]
+        assert ben.window.current.image_id == first
+        theirs = draw_undoable(ana, 0, 10.0)
+        mine = draw_undoable(ben, 0, 60.0)
+        draw_undoable(ben, 1, 90.0)
+        # One's own edits coming back from the server never cost undo steps.
+        sync_round(qtbot, ana)
+        assert ana.window.undo.steps(ana.window.current.ids[0]) == 1
+        sync_round(qtbot, ben)  # pushes Ben's boxes; Ana's arrives on the image he looks at
+        qtbot.waitUntil(lambda: theirs in shown_x(ben))
+        assert ben.window.undo.steps(first) == 0
+        assert "teammate changed this image" in ben.window.statusBar().currentMessage()
+        workbench.press(qtbot, ben, "Ctrl+Z")  # nothing left to undo on this image
+        assert {theirs, mine} <= set(shown_x(ben))
+        # The image only Ben touched keeps its step.
+        assert ben.window.undo.steps(ben.window.current.ids[1]) == 1

@@ -79,6 +79,8 @@ class SyncController(QtCore.QObject):
         conflictsChanged(list): the open conflicts (``sync.Conflict``) after a round or a choice.
         linkFinished(bool, str): a link attempt ended; the text says how.
         paused(float): the server asked to wait this many seconds (emitted from the worker).
+        othersChanged(object): ``Changes`` that arrived from the server (teammates' edits, or
+            a conflict resolved in their favour), after they were announced to the views.
         imagesArrived(int): linking fetched this many image files into the project's folders
             (the browser lists its images again).
     """
@@ -88,6 +90,7 @@ class SyncController(QtCore.QObject):
     linkFinished = QtCore.Signal(bool, str)
     paused = QtCore.Signal(float)
     imagesArrived = QtCore.Signal(int)
+    othersChanged = QtCore.Signal(object)
 
     def __init__(
         self,
@@ -231,6 +234,8 @@ class SyncController(QtCore.QObject):
         self._running = False
         self._offline_rounds = 0
         self._doc.announce(result.report.changes)
+        if result.report.changes:
+            self.othersChanged.emit(result.report.changes)
         self._set_conflicts(result.conflicts)
         self._set_state(with_pending(SYNCED, result.pending))
         self._next_round(self.interval_ms)
@@ -283,6 +288,8 @@ class SyncController(QtCore.QObject):
     def _on_resolved(self, value: tuple[Any, list[sync.Conflict]]) -> None:
         changes, conflicts = value
         self._doc.announce(changes)
+        if changes:
+            self.othersChanged.emit(changes)
         self._set_conflicts(conflicts)
         self.sync_now()  # "mine" goes out at the next round: make it now
 

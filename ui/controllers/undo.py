@@ -44,9 +44,22 @@ class UndoHistory(QtCore.QObject):
     def redo(self) -> None:
         self.group.redo()
 
-    def drop(self, image_id: str) -> None:
-        """Forget an image's steps (a remote change made them invalid)."""
+    def steps(self, image_id: str) -> int:
+        """How many steps ``image_id``'s stack holds (undoable and redoable)."""
+        stack = self._stacks.get(image_id)
+        return 0 if stack is None else stack.count()
+
+    def drop(self, image_id: str) -> bool:
+        """Forget an image's steps (a teammate's change made them unsafe to replay: undoing
+        would silently overwrite it). Returns whether there were any."""
         stack = self._stacks.pop(image_id, None)
-        if stack is not None:
-            self.group.removeStack(stack)
-            stack.deleteLater()
+        if stack is None:
+            return False
+        had = stack.count() > 0
+        active = self.group.activeStack() is stack
+        self.group.removeStack(stack)
+        stack.deleteLater()
+        if active:
+            # The image stays in view: its new, empty stack takes over Ctrl+Z.
+            self.activate(image_id)
+        return had
