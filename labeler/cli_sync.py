@@ -175,6 +175,7 @@ def _report_lines(report: sync.SyncReport) -> list[str]:
         + (" (full resync)" if report.full_resync else "")
     ]
     lines += [f"  rejected {r.kind} {r.record_id}: {r.reason}" for r in report.rejected[:50]]
+    lines += [f"  schema: {n.text}" for n in report.schema_notes]
     if report.parked:
         lines.append(f"  {report.parked} changes wait for images not on this workstation")
     if report.open_conflicts:

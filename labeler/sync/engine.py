@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from labeler.domain import changes as changes_mod
 from labeler.store import database, models
-from labeler.sync import apply, conflicts, link, outbox, protocol, records, retry
+from labeler.sync import apply, conflicts, link, outbox, protocol, records, retry, schema_clash
 from labeler.sync import client as client_mod
 
 T = TypeVar("T")
@@ -39,6 +39,7 @@ class SyncReport:
     parked: int = 0
     full_resync: bool = False
     changes: changes_mod.Changes = dataclasses.field(default_factory=changes_mod.Changes)
+    schema_notes: list[schema_clash.SchemaNote] = dataclasses.field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -49,6 +50,7 @@ class SyncReport:
             "rejected": [dataclasses.asdict(r) for r in self.rejected],
             "waiting_for_images": self.parked,
             "full_resync": self.full_resync,
+            "schema_notes": [dataclasses.asdict(n) for n in self.schema_notes],
         }
 
 
@@ -94,9 +96,20 @@ class SyncEngine:
         report = SyncReport()
         pushed = self.push(project)
         pulled, full = self.pull(project)
+        with records.write(self.db, changes_data=False) as session:
+            report.schema_notes = schema_clash.reconcile(session, pulled)
+        rejected = list(pushed.rejected)
+        if any(n.kind != "deleted_in_use" for n in report.schema_notes):
+            # A local class merged into the team's, or freed of a taken hotkey: its labels can
+            # go now, in this round rather than the next.
+            again = self.push(project)
+            pushed.applied += again.applied
+            pushed.conflicts += again.conflicts
+            still = {r.record_id for r in outbox.rejections(self.db)}
+            rejected = [r for r in rejected + again.rejected if r.record_id in still]
         report.pushed = pushed.applied
         report.conflicts = pushed.conflicts + pulled.conflicts
-        report.rejected = pushed.rejected
+        report.rejected = rejected
         report.pulled = pulled.applied
         report.full_resync = full
         with self.db.write() as session:

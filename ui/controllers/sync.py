@@ -81,6 +81,7 @@ class SyncController(QtCore.QObject):
         paused(float): the server asked to wait this many seconds (emitted from the worker).
         othersChanged(object): ``Changes`` that arrived from the server (teammates' edits, or
             a conflict resolved in their favour), after they were announced to the views.
+        notice(str): something the user should read once (a schema clash settled or to settle).
         imagesArrived(int): linking fetched this many image files into the project's folders
             (the browser lists its images again).
     """
@@ -91,6 +92,7 @@ class SyncController(QtCore.QObject):
     paused = QtCore.Signal(float)
     imagesArrived = QtCore.Signal(int)
     othersChanged = QtCore.Signal(object)
+    notice = QtCore.Signal(str)
 
     def __init__(
         self,
@@ -114,6 +116,7 @@ class SyncController(QtCore.QObject):
         self._again = False
         self._blocked = False  # a configuration error: no rounds until the user links again
         self._offline_rounds = 0
+        self._last_notes: list[str] = []
         self._timer = QtCore.QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.sync_now)
@@ -236,6 +239,10 @@ class SyncController(QtCore.QObject):
         self._doc.announce(result.report.changes)
         if result.report.changes:
             self.othersChanged.emit(result.report.changes)
+        notes = [n.text for n in result.report.schema_notes]
+        if notes and notes != self._last_notes:  # said once, not every five seconds
+            self.notice.emit("; ".join(notes))
+        self._last_notes = notes
         self._set_conflicts(result.conflicts)
         self._set_state(with_pending(SYNCED, result.pending))
         self._next_round(self.interval_ms)
