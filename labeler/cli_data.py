@@ -237,6 +237,14 @@ def _download(args: argparse.Namespace, into: Path) -> None:
     key = sync.find_key(base_url, args.key) or sync.find_key(args.remote, args.key)
     if key:
         headers[client_mod.KEY_HEADER] = key
+    from labeler import cli_sync
+
+    source = cli_sync.options().token_source
+    if source is not None:
+        try:
+            headers["Authorization"] = f"Bearer {source.token()}"
+        except sync.SignInError as exc:
+            raise cli.CliError(str(exc)) from exc
     url = f"{base_url}/v1/projects/{project}/export"
     try:
         with requests.get(

@@ -69,6 +69,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=cmd_conflicts)
 
 
+def _stderr(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def options(key: str | None = None) -> sync.Options:
+    """How the command line reaches the server: the key, and Entra ID sign-in when the
+    environment sets it up (device-code instructions go to stderr)."""
+    try:
+        return sync.Options(key=key, token_source=sync.entra_sign_in(_stderr))
+    except sync.SignInError as exc:
+        raise cli.CliError(str(exc)) from exc
+
+
 def _open(target: Path) -> project_mod.Project:
     """The project of a ``.labeler`` file or of an image folder (made and indexed on first use,
     so that its images have the hashes sync recognises them by)."""
@@ -100,7 +113,7 @@ def cmd_link(args: argparse.Namespace) -> int:
                 for stage in ("upload", "download")
             }
             result, report = sync.link_project(
-                project, args.remote, args.remote_project, sync.Options(key=args.key),
+                project, args.remote, args.remote_project, options(args.key),
                 sync.ImageTransfer(
                     upload=args.upload_images, download=not args.no_download,
                     download_to=args.images_dir,
@@ -187,7 +200,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     with _open(args.project) as project:
         if args.once:
             try:
-                report = sync.sync_once(project)
+                report = sync.sync_once(project, options())
             except sync.SyncError as exc:
                 raise cli.CliError(str(exc)) from exc
             cli.emit(args, report.to_json(), "\n".join(_report_lines(report)))
@@ -202,9 +215,10 @@ def _pause(seconds: float) -> None:
 def _sync_forever(project: project_mod.Project, args: argparse.Namespace) -> int:
     interval = max(0.5, float(args.interval))
     wait = interval
+    opts = options()  # one sign-in for every round
     while True:
         try:
-            report = sync.sync_once(project)
+            report = sync.sync_once(project, opts)
         except sync.ConfigurationError as exc:
             raise cli.CliError(str(exc)) from exc
         except sync.NotLinked as exc:

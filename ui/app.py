@@ -106,7 +106,7 @@ class Workbench(QtCore.QObject):
         s.conflictsChanged.connect(self._on_conflicts)
         s.imagesArrived.connect(lambda _n: self.projects.relist())
         s.othersChanged.connect(self._forget_overtaken_steps)
-        s.notice.connect(lambda text: w.statusBar().showMessage(text, 20000))
+        s.notice.connect(lambda text: w.statusBar().showMessage(text, 60000))
         w.conflicts_panel.resolveRequested.connect(s.resolve)
         w.conflicts_panel.conflictSelected.connect(self._show_conflict)
         w.status_widgets.set_sync_state(s.state)

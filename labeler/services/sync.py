@@ -12,10 +12,11 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from labeler import paths
 from labeler.domain import changes as changes_mod
 from labeler.services import indexing
 from labeler.services import project as project_mod
-from labeler.sync import blobs, conflicts, engine, link, outbox, records, retry
+from labeler.sync import blobs, conflicts, engine, entra, link, outbox, records, retry
 from labeler.sync import client as client_mod
 
 KEYRING_SERVICE = "labeler"
@@ -97,10 +98,34 @@ class Options:
     policy: retry.RetryPolicy = dataclasses.field(default_factory=retry.RetryPolicy)
     sleep: Callable[[float], None] | None = None
     make_client: Callable[[str, str | None, float], client_mod.SyncClient] = _client
+    token_source: entra.TokenSource | None = None  # Entra ID tokens, when the API wants them
+
+
+SignInError = entra.SignInError
+
+
+def entra_sign_in(
+    prompt: Callable[[str], None], notice: Callable[[str], None] | None = None
+) -> entra.TokenSource | None:
+    """Entra ID sign-in as set in the environment (``LABELER_ENTRA_CLIENT_ID``, ``..._TENANT``,
+    ``..._SCOPES``), with its token cache in the user's data directory; None when not set.
+
+    ``prompt`` shows the device-code instructions; ``notice`` hears where tokens are kept when
+    the OS cannot encrypt them.
+
+    Raises:
+        SignInError: the settings are incomplete.
+    """
+    settings = entra.EntraSettings.from_env()
+    if settings is None:
+        return None
+    cache = entra.persisted_cache(paths.data_dir() / "entra-token-cache.bin", notice or prompt)
+    return entra.MsalTokenSource(settings, cache=cache, prompt=prompt)
 
 
 def _engine(project: project_mod.Project, url: str, options: Options) -> engine.SyncEngine:
     client = options.make_client(url, find_key(url, options.key), options.timeout)
+    client.token_source = options.token_source
     retrier = retry.Retrier(url, options.policy)
     if options.sleep is not None:
         retrier.sleep = options.sleep

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import pydantic
 import requests
 
 from labeler.sync import protocol
+
+if TYPE_CHECKING:
+    from labeler.sync.entra import TokenSource
 
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
 DEFAULT_TIMEOUT = 30.0
@@ -77,6 +80,8 @@ class SyncClient:
         base_url: the service's root (``https://host/labeler``); ``/v1/...`` is appended.
         key: subscription key, sent in ``Ocp-Apim-Subscription-Key``.
         token: an Entra ID access token, sent as ``Authorization: Bearer``.
+        token_source: gives the access token for each call instead (``entra.TokenSource``); a
+            401 makes it fetch a fresh one, and the call is made once more.
         timeout: seconds for each call (connect and read).
         headers: extra headers for every call.
     """
@@ -88,8 +93,10 @@ class SyncClient:
         token: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         headers: Mapping[str, str] | None = None,
+        token_source: TokenSource | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/") + protocol.API_PREFIX
+        self.token_source = token_source
         self.timeout = timeout
         self._session = requests.Session()
         if key:
@@ -110,15 +117,30 @@ class SyncClient:
     # --- plumbing ----------------------------------------------------------------------------
 
     def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        response = self._request(method, path, False, **kwargs)
+        if response.status_code == 401 and self.token_source is not None:
+            # An access token expires while the cache still thinks it fresh, or was revoked:
+            # one fresh token, one more try (a streamed upload cannot be replayed: not retried).
+            data = kwargs.get("data")
+            if data is None or isinstance(data, bytes):
+                response.close()
+                response = self._request(method, path, True, **kwargs)
+        if response.status_code >= 400:
+            raise _error(response)
+        return response
+
+    def _request(self, method: str, path: str, refresh: bool, **kwargs: Any) -> requests.Response:
+        if self.token_source is not None:
+            token = self.token_source.token(refresh=refresh)
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers["Authorization"] = f"Bearer {token}"
+            kwargs["headers"] = headers
         try:
-            response = self._session.request(
+            return self._session.request(
                 method, self.base_url + path, timeout=self.timeout, **kwargs
             )
         except requests.RequestException as exc:
             raise ConnectionFailed(0, f"{type(exc).__name__}: {exc}") from exc
-        if response.status_code >= 400:
-            raise _error(response)
-        return response
 
     def _call(
         self,

@@ -106,7 +106,7 @@ class SyncController(QtCore.QObject):
         super().__init__(parent)
         self._doc = doc
         self._runner = runner
-        self.options = options or sync.Options(timeout=15.0, policy=APP_POLICY)
+        self.options = options or self._default_options()
         self.interval_ms = interval_ms
         self.state = LOCAL_ONLY
         self.conflicts: list[sync.Conflict] = []
@@ -121,6 +121,18 @@ class SyncController(QtCore.QObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.sync_now)
         self.paused.connect(self._on_paused)
+
+    def _default_options(self) -> sync.Options:
+        """The app's retry policy, and Entra ID sign-in when the environment sets it up (a
+        device code, where no browser can open, is shown as a notice)."""
+        options = sync.Options(timeout=15.0, policy=APP_POLICY)
+        try:
+            source = sync.entra_sign_in(self.notice.emit)
+        except sync.SignInError as exc:
+            message = str(exc)  # said once the window is up
+            QtCore.QTimer.singleShot(0, lambda: self.notice.emit(message))
+            return options
+        return dataclasses.replace(options, token_source=source)
 
     # --- public ------------------------------------------------------------------------------
 
