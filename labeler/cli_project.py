@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,14 @@ def _register_schema(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     c = csub.add_parser("remove", help="remove a class and its labels (or move them with --to)")
     c.add_argument("name")
     c.add_argument("--to", metavar="CLASS", help="move the removed class's labels to this class")
+    cli.json_arg(c)
+    c = csub.add_parser(
+        "move",
+        help="move every label of a class to another (also labels left on a class that sync "
+        "removed)",
+    )
+    c.add_argument("source", metavar="FROM", help="the class whose labels move (live or removed)")
+    c.add_argument("target", metavar="TO", help="the class they move to")
     cli.json_arg(c)
     p.set_defaults(handler=cmd_classes)
 
@@ -209,6 +218,10 @@ def cmd_classes(args: argparse.Namespace) -> int:
             schema.delete_class(
                 project, schema.find_class(project, args.name).id, reassign_to=target
             )
+        elif args.action == "move":
+            target = schema.find_class(project, args.target).id
+            changes = schema.move_labels(project, args.source, target)
+            print(f"moved {len(changes.annotations)} labels to {args.target}", file=sys.stderr)
         current = schema.get_schema(project)
         counts = schema.class_counts(project)
     rows: list[dict[str, Any]] = [

@@ -285,6 +285,34 @@ def find_class(project: project_mod.Project, name_or_id: str) -> schema_mod.Labe
     raise SchemaError(f"no class {name_or_id!r}; classes are: {names}")
 
 
+def move_labels(project: project_mod.Project, source: str, target_id: str) -> Changes:
+    """Move every live label of the class named (or with the id) ``source`` to ``target_id``.
+
+    ``source`` may be a class that no longer exists: labels made offline on a class a teammate
+    deleted are moved to a live class this way (sync then sends them again).
+
+    Raises:
+        SchemaError: no class of that name or id holds live labels, or the target is not live.
+    """
+    a = models.AnnotationRow
+    with project.write() as (session, revision):
+        _get(session, target_id)
+        held = sa.select(C.id).where(
+            sa.or_(C.id == source, sa.func.lower(C.name) == source.casefold()),
+            C.id != target_id,
+            sa.exists().where(a.class_id == C.id, a.deleted.is_(False)),
+        )
+        sources = list(session.execute(held).scalars())
+        if not sources:
+            raise SchemaError(f"no class {source!r} holds labels")
+        moved, images = _move_annotations(session, sources, target_id)
+        # Labels the server refused for their class: they go again with the next sync.
+        session.execute(
+            sa.delete(models.SyncRejectionRow).where(models.SyncRejectionRow.record_id.in_(moved))
+        )
+    return Changes(annotations=moved, annotation_images=images, data_revision=revision)
+
+
 def _move_annotations(
     session: orm.Session, sources: Sequence[str], target_id: str
 ) -> tuple[frozenset[str], frozenset[str]]:

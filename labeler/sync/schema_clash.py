@@ -120,5 +120,6 @@ def _deleted_in_use(session: orm.Session) -> Iterable[SchemaNote]:
             "deleted_in_use", name,
             f"class {name!r} was deleted on the server by {author or 'someone'}, but {count} "
             "labels made here still use it: the server refuses them until they are moved to "
-            "another class (or an admin brings the class back)",
+            f"another class (labeler classes PROJECT move {name!r} OTHER) or an admin brings "
+            "the class back",
         )  # fmt: skip

@@ -3,6 +3,9 @@ applied blindly and never left to be refused forever."""
 
 from __future__ import annotations
 
+import pytest
+
+from labeler import cli
 from labeler.services import schema
 from tests.e2e.conftest import WorkstationFactory
 
@@ -70,3 +73,23 @@ def test_labels_on_a_class_deleted_by_the_team_are_kept_and_explained(
     assert [r.record_id for r in report.rejected] == [box]
     assert box not in ana.labels()
     assert "dog" not in class_names(ben)
+
+
+def test_labels_left_on_a_deleted_class_move_to_another_and_then_sync(
+    workstation: WorkstationFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ana, ben = workstation("ana"), workstation("ben")
+    ana.link()
+    ben.link()
+    schema.delete_class(ana.project, ana.class_id("dog"))
+    ana.sync()
+    box = ben.draw(3, "dog", 9.0)
+    [note] = ben.sync().schema_notes
+    assert "classes PROJECT move 'dog'" in note.text
+    ben.project.close()  # as a user would, from the command line
+    assert cli.main(["classes", str(ben.project.path), "move", "dog", "cat"]) == 0
+    assert "moved 1 labels to cat" in capsys.readouterr().err
+    report = ben.sync()
+    assert report.rejected == [] and report.schema_notes == []
+    ana.sync()
+    assert ana.labels()[box][1] == "cat"
