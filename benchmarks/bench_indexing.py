@@ -1,6 +1,6 @@
 """Indexing: names to first page, full index throughput beside the machine's limit, peak RSS.
 
-    python -m benchmarks.bench_indexing [--images 10000] [--names 100000]
+    python -m benchmarks.bench_indexing [--images 10000] [--names 100000] [--names-only]
 
 Generates (once, cached under benchmarks/out/) 10,000 distinct 1080p JPEGs and a folder of 100,000
 distinct small files. The limit for a full index is SHA-256 of the same bytes plus Pillow's lazy
@@ -103,6 +103,46 @@ print(json.dumps({"first_page": first["t"], "all_names": t_all, "index": t_index
 """
 
 
+LIMIT_CHILD = """
+import json, os, sqlite3, sys, time
+from labeler.services import project
+p = project.create_project(sys.argv[1])
+p.close()
+# The floor of storing names: walk the folder and insert one row per file into the very same
+# table (same indexes, WAL, synchronous=FULL), ids and sort keys given, nothing computed.
+t0 = time.perf_counter()
+names, stack = [], [""]
+while stack:
+    rel = stack.pop()
+    with os.scandir(os.path.join(sys.argv[2], rel)) as it:
+        for e in it:
+            child = f"{rel}/{e.name}" if rel else e.name
+            (stack if e.is_dir(follow_symlinks=False) else names).append(child)
+c = sqlite3.connect(sys.argv[1])
+c.execute("PRAGMA journal_mode=WAL")
+c.execute("PRAGMA synchronous=FULL")
+c.execute("INSERT INTO image_root (id, path, sort_order, added_at) VALUES ('r', 'x', 0, 'now')")
+c.executemany(
+    "INSERT INTO image (id, root_id, root_order, rel_path, sort_key, orientation, missing, "
+    "indexed, status, annotation_count, created_at, updated_at, author, dirty, deleted) "
+    "VALUES (?, 'r', 0, ?, ?, 1, 0, 0, 'new', 0, 'now', 'now', 'me', 1, 0)",
+    [(f"{n:036d}", name, name) for n, name in enumerate(names)],
+)
+c.commit()
+print(json.dumps({"limit": time.perf_counter() - t0, "names": len(names)}))
+"""
+
+
+def names_limit(folder: Path) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, LABELER_DATA_DIR=tmp)
+        out = subprocess.run(
+            [sys.executable, "-c", LIMIT_CHILD, f"{tmp}/limit.labeler", str(folder)],
+            capture_output=True, text=True, check=True, env=env, cwd=Path(__file__).parent.parent,
+        )  # fmt: skip
+    return float(json.loads(out.stdout.strip().splitlines()[-1])["limit"])
+
+
 def run_child(folder: Path, mode: str) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, LABELER_DATA_DIR=tmp)
@@ -117,37 +157,46 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--images", type=int, default=10_000)
     parser.add_argument("--names", type=int, default=100_000)
+    parser.add_argument("--names-only", action="store_true", help="skip the JPEG measures")
     args = parser.parse_args()
-    jpegs = make_jpegs(common.OUT / f"jpeg1080-{args.images}", args.images)
     names = make_names(common.OUT / f"names-{args.names}", args.names)
+    # Alternated, best of three each: the limit and labeler see the same machine state.
+    listings, limits = [], []
+    for _ in range(3):
+        limits.append(names_limit(names))
+        listings.append(run_child(names, "list"))
+    listing = min(listings, key=lambda r: r["all_names"])
+    floor = min(limits)
+    print(common.header())
+    print(
+        common.row(
+            f"folder of {args.names:,} files: first page of names stored and listed",
+            f"{listing['first_page']:.2f} s", "", "", "< 1 s",
+        )
+    )  # fmt: skip
+    print(
+        common.row(
+            f"folder of {args.names:,} files: all names stored",
+            f"{listing['all_names']:.2f} s", f"{floor:.2f} s",
+            f"{listing['all_names'] / floor:.1f}×", "< 1 s",
+        )
+    )  # fmt: skip
+    print(
+        common.row(
+            f"peak RSS listing {args.names:,} names", f"{listing['rss']:.0f} MB", "", "", "< 200 MB"
+        )
+    )
+    if args.names_only:
+        return
+    jpegs = make_jpegs(common.OUT / f"jpeg1080-{args.images}", args.images)
     total_bytes = sum(p.stat().st_size for p in jpegs.glob("*.jpg"))
 
     machine_limit(jpegs)  # warm the page cache so both sides read from memory
     limit = machine_limit(jpegs)
     full = run_child(jpegs, "index")
-    listing = run_child(names, "list")
 
     rate = args.images / full["index"]
     limit_rate = args.images / limit
-    print(common.header())
-    print(
-        common.row(
-            f"folder of {args.names:,} files: first page of names stored and listed",
-            f"{listing['first_page']:.2f} s",
-            "",
-            "",
-            "< 1 s",
-        )
-    )
-    print(
-        common.row(
-            f"folder of {args.names:,} files: all names stored",
-            f"{listing['all_names']:.2f} s",
-            "",
-            "",
-            "< 1 s",
-        )
-    )
     print(
         common.row(
             f"names of {args.images:,} 1080p JPEGs, first page",
@@ -159,11 +208,6 @@ def main() -> None:
         f"{rate:,.0f} img/s", f"{limit_rate:,.0f} img/s", f"{rate / limit_rate:.0%}", "≥ 70%",
     ))  # fmt: skip
     print(common.row("peak RSS while indexing", f"{full['rss']:.0f} MB", "", "", "< 200 MB"))
-    print(
-        common.row(
-            f"peak RSS listing {args.names:,} names", f"{listing['rss']:.0f} MB", "", "", "< 200 MB"
-        )
-    )
 
 
 if __name__ == "__main__":

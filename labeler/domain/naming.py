@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import re
 
-_DIGITS = re.compile(r"(\d+)")
+_DIGITS = re.compile(r"\d+")
+
+
+def _pad(match: re.Match[str]) -> str:
+    digits = match.group().lstrip("0") or "0"
+    # Width-prefixed so a run longer than the padding still orders correctly.
+    return f"{len(digits):02d}{digits}" if len(digits) > 20 else digits.rjust(20, "0")
 
 
 def natural_key(rel_path: str) -> str:
@@ -14,13 +20,4 @@ def natural_key(rel_path: str) -> str:
     Digit runs are zero-padded to a fixed width; text is case-folded; ``/`` sorts before any other
     character so a folder's files stay together.
     """
-    parts = _DIGITS.split(rel_path.casefold().replace("/", "\x01"))
-    out = []
-    for i, part in enumerate(parts):
-        if i % 2:  # a digit run
-            digits = part.lstrip("0") or "0"
-            # Width-prefixed so a run longer than the padding still orders correctly.
-            out.append(f"{len(digits):02d}{digits}" if len(digits) > 20 else digits.rjust(20, "0"))
-        else:
-            out.append(part)
-    return "".join(out)
+    return _DIGITS.sub(_pad, rel_path.casefold().replace("/", "\x01"))
