@@ -25,7 +25,10 @@ class UtcDateTime(sa.types.TypeDecorator[dt.datetime]):
     def process_result_value(self, value: str | None, dialect: sa.Dialect) -> dt.datetime | None:
         if value is None:
             return None
-        return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+        # fromisoformat is C code and reads the trailing Z (3.11+): about 15× faster than
+        # strptime, which showed up as the largest single cost of a first sync.
+        parsed = dt.datetime.fromisoformat(value)
+        return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed
 
 
 class Json(sa.types.TypeDecorator[Any]):

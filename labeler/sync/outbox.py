@@ -11,10 +11,11 @@ import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import orm
+from sqlalchemy.dialects import sqlite
 
 from labeler.store import database, models
 from labeler.sync import client as client_mod
@@ -209,16 +210,84 @@ def send(
             f"{exc.message}){where}"
         ) from exc
     with records.write(db) as session:
-        prefetch.records(session, sent)  # one query per kind of row, not one per record
         by_id = {str(r.id): r for r in sent}
-        for result in response.results:
-            rec = by_id.get(str(result.id))
-            if rec is not None:
-                _apply_result(session, rec, result, out)
+        answered = [(by_id[str(x.id)], x) for x in response.results if str(x.id) in by_id]
+        rest = _settle_applied_labels(session, answered, out)
+        prefetch.records(session, [rec for rec, _ in rest])  # one query per kind of row
+        for rec, result in rest:
+            _apply_result(session, rec, result, out)
         session.execute(
             sa.delete(models.SyncOutboxRow).where(models.SyncOutboxRow.batch_id == batch.batch_id)
         )
     out.batches += 1
+
+
+def _table(model: Any) -> sa.Table:
+    return cast(sa.Table, model.__table__)
+
+
+def _settle_applied_labels(
+    session: orm.Session,
+    answered: list[tuple[protocol.Record, protocol.PushResult]],
+    out: Pushed,
+) -> list[tuple[protocol.Record, protocol.PushResult]]:
+    """Settle the applied annotations of a batch with three statements, and return the other
+    answers (conflicts, refusals, statuses, schema) for :func:`_apply_result`.
+
+    The same bookkeeping as :func:`_apply_result`, without an object per row (most of a first
+    sync's cost): the shadow takes the sent content, a refusal is forgotten, the new revision
+    becomes the row's base, and the dirty mark goes only when the row was not edited since it
+    was collected (its ``updated_at`` is unchanged: every edit stamps it).
+    """
+    fast: list[tuple[protocol.Record, int]] = []
+    rest: list[tuple[protocol.Record, protocol.PushResult]] = []
+    for rec, result in answered:
+        if (
+            rec.kind is Kind.ANNOTATION
+            and result.outcome is Outcome.APPLIED
+            and result.revision is not None
+        ):
+            fast.append((rec, result.revision))
+        else:
+            rest.append((rec, result))
+    if not fast:
+        return rest
+    conn = session.connection()
+    shadow = _table(models.SyncShadowRow)
+    upsert = sqlite.insert(shadow)
+    conn.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[shadow.c.record_id],
+            set_={"revision": upsert.excluded.revision, "content": upsert.excluded.content},
+            where=upsert.excluded.revision >= shadow.c.revision,
+        ),
+        [
+            {"record_id": str(rec.id), "kind": rec.kind.value, "revision": revision,
+             "content": records.record_content(rec)}
+            for rec, revision in fast
+        ],
+    )  # fmt: skip
+    keys = [str(rec.id) for rec, _ in fast]
+    refused = _table(models.SyncRejectionRow)
+    for start in range(0, len(keys), prefetch.CHUNK):
+        chunk = keys[start : start + prefetch.CHUNK]
+        conn.execute(sa.delete(refused).where(refused.c.record_id.in_(chunk)))
+    a = _table(models.AnnotationRow)
+    conn.execute(
+        sa.update(a)
+        .where(a.c.id == sa.bindparam("key"))
+        .values(
+            revision=sa.bindparam("new_revision"),
+            dirty=sa.case((a.c.updated_at == sa.bindparam("collected_at"), False), else_=a.c.dirty),
+        ),
+        [
+            {"key": str(rec.id), "new_revision": revision, "collected_at": rec.updated_at}
+            for rec, revision in fast
+        ],
+    )
+    out.applied += len(fast)
+    out.annotations.update(keys)
+    return rest
 
 
 def _apply_result(

@@ -47,7 +47,7 @@ def _clean_text(value: str) -> str:
 
 def _timestamp_text(value: Any) -> Any:
     # Lax validation would read a number as seconds since 1970; the protocol sends ISO 8601.
-    if isinstance(value, int | float):
+    if isinstance(value, (int, float)):  # the tuple form: faster per call than int | float
         raise ValueError("a timestamp is an ISO 8601 string")
     return value
 
