@@ -20,7 +20,8 @@ class UtcDateTime(sa.types.TypeDecorator[dt.datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to the store; use UTC-aware datetimes")
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        # isoformat is several times faster than strftime and gives the same text.
+        return value.astimezone(dt.UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
     def process_result_value(self, value: str | None, dialect: sa.Dialect) -> dt.datetime | None:
         if value is None:
