@@ -46,18 +46,15 @@ def open_app(target: Path | None) -> int:
     if target is None:
         recent_projects = recent.list_recent()
         target = recent_projects[0] if recent_projects else create_demo(paths.data_dir() / "demo")
+    # Checked here, so a bad target is a plain message; a folder's names are listed in the app,
+    # in the background, once its window is up.
     project, _ = project_mod.open_or_create(target)
-    with project:
-        if target.is_dir():
-            # Names now; hashing and header reads continue in the app's background indexer.
-            indexing.add_folder(project, target)
-        project_path = project.path
-    recent.remember(project_path)
+    project.close()
     try:
         from ui import app
     except ImportError as exc:
         raise cli.CliError(f"the desktop app cannot start: {exc}") from exc
-    return int(app.run(project_path))
+    return int(app.run(target))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from labeler.services import indexing
 from labeler.services import project as project_svc
 
 
@@ -16,18 +15,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     target: Path = args.project
     if target.is_dir():
-        # A folder's project is made on first use; listing names is quick, hashing and reading
-        # headers is left to the indexer.
+        # A folder's project is made on first use; its names are listed in the app, in the
+        # background, once the window is up.
         try:
-            project, _created = project_svc.open_or_create(target)
-            with project:
-                indexing.add_folder(project, target)
+            project_svc.open_or_create(target)[0].close()
         except project_svc.ProjectError as exc:
             print(f"labeler: {exc}", file=sys.stderr)
             return 1
     from ui import app  # Qt loads only once the arguments are known to be fine
 
-    return app.run(project_svc.resolve_project_path(target))
+    return app.run(target)
 
 
 if __name__ == "__main__":

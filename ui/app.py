@@ -11,8 +11,8 @@ from PySide6 import QtCore, QtWidgets
 
 from labeler.domain import changes as changes_mod
 from labeler.services import images as images_svc
-from labeler.services import indexing, recent
 from labeler.services import project as project_svc
+from labeler.services import recent
 from ui import main_window as main_window_mod
 from ui import settings as settings_mod
 from ui import tasks as tasks_mod
@@ -175,22 +175,20 @@ class Workbench(QtCore.QObject):
         self.project.close()
 
 
-def open_target(target: Path) -> project_svc.Project:
-    """The project of ``target``: a ``.labeler`` file, or an image folder (its project is made
-    on first use and the folder's names listed; hashing is left to the background indexer).
+def open_target(target: Path) -> tuple[project_svc.Project, Path | None]:
+    """The project of ``target`` — a ``.labeler`` file, or an image folder (its project is made
+    on first use) — and the folder to (re)scan once the window is up, for a folder.
+
+    Listing a folder's names takes seconds at 100,000 files: the window shows first and the
+    names are stored in the background (hashing follows in the background indexer).
 
     Raises:
         project_svc.ProjectError: when it cannot be opened (the message says why).
     """
     if target.is_dir():
         project, _created = project_svc.open_or_create(target)
-        try:
-            indexing.add_folder(project, target)
-        except BaseException:
-            project.close()
-            raise
-        return project
-    return project_svc.open_project(target)
+        return project, target
+    return project_svc.open_project(target), None
 
 
 class Desktop(QtCore.QObject):
@@ -220,7 +218,7 @@ class Desktop(QtCore.QObject):
     def open(self, target: Path) -> bool:
         """Open ``target`` and close the project open before (only once the new one opened)."""
         try:
-            project = open_target(Path(target))
+            project, folder = open_target(Path(target))
         except (project_svc.ProjectError, OSError) as exc:
             text = f"Cannot open {target}.\n\n{exc}"
             self._show_error(self.bench.window if self.bench is not None else None, text)
@@ -228,6 +226,8 @@ class Desktop(QtCore.QObject):
             return False
         self._replace(project)
         recent.remember(project.path)
+        if folder is not None and self.bench is not None:
+            self.bench.projects.add_folder(folder)  # new and changed files, in the background
         return True
 
     def _replace(self, project: project_svc.Project) -> None:
@@ -263,7 +263,8 @@ def _show_error(parent: QtWidgets.QWidget | None, text: str) -> None:
 
 
 def run(project_path: Path) -> int:
-    """Open the project at ``project_path`` in the app and run until the window closes.
+    """Open the project at ``project_path`` (a ``.labeler`` file or an image folder) in the app
+    and run until the window closes.
 
     Returns:
         The process exit code: 0, or 1 when the project cannot be opened (the reason is shown).

@@ -87,7 +87,6 @@ def test_a_nudge_in_progress_is_stored_on_its_image_when_moving_on(qtbot, tmp_pa
 
 
 def test_python_m_ui_opens_a_folder_as_a_project(qtbot, tmp_path, monkeypatch):
-    from labeler.services import images
     from labeler.services import project as project_svc
     from ui import app as app_mod
 
@@ -95,10 +94,12 @@ def test_python_m_ui_opens_a_folder_as_a_project(qtbot, tmp_path, monkeypatch):
     opened = []
 
     def fake_run(path):
-        with project_svc.open_project(path) as project:
-            opened.append(len(images.list_image_ids(project)))
+        # The folder goes to the app (which lists its names once its window is up); its
+        # project exists already, made on first use.
+        with project_svc.open_project(project_svc.resolve_project_path(path)) as project:
+            opened.append((path, project.path.suffix))
         return 0
 
     monkeypatch.setattr(app_mod, "run", fake_run)
     assert main_mod.main([str(tmp_path / "photos")]) == 0
-    assert opened == [3]
+    assert opened == [(tmp_path / "photos", ".labeler")]

@@ -148,3 +148,29 @@ def test_the_project_picker_takes_a_project_file_or_a_folder(qtbot: Any, tmp_pat
         assert dialog.chosen == expected
         assert dialog.isVisible() == (expected is None)  # other files are not taken
         dialog.close()
+
+
+def test_a_folder_opens_its_window_first_and_lists_its_names_in_the_background(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    folder = tmp_path / "holiday"
+    projects.make_images(folder, 3)
+    desktop = app_mod.Desktop(show_error=lambda _parent, text: None)
+    try:
+        assert desktop.open(folder)
+        bench = desktop.bench
+        assert bench is not None and bench.window.isVisible()
+        # Nothing listed yet: the names are stored on a worker while the window is up.
+        assert _browser_names(bench) == []
+        workbench.wait_shown(qtbot, bench)
+        assert _browser_names(bench) == ["img1.jpg", "img2.jpg", "img3.jpg"]
+        # Reopening the folder rescans it in the background too: a new file shows up.
+        projects.make_images(tmp_path / "later", 4)
+        (tmp_path / "later" / "img4.jpg").rename(folder / "img4.jpg")
+        with qtbot.waitSignal(desktop.benchChanged, timeout=5000):
+            assert desktop.open(folder)
+        again = desktop.bench
+        assert again is not None and again is not bench
+        qtbot.waitUntil(lambda: len(_browser_names(again)) == 4, timeout=5000)
+    finally:
+        desktop.close()
