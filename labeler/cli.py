@@ -18,7 +18,7 @@ from typing import Any
 import labeler
 from labeler.services import project as project_mod
 
-_SERVER_COMMANDS = ("serve", "keys", "apim")
+_SERVER_COMMANDS = ("serve", "maintain", "keys", "apim")
 
 
 class CliError(Exception):
@@ -79,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_sync.register(sub)
     for name, text in (
         ("serve", "run the sync service (see `labeler serve --help`)"),
+        ("maintain", "expire the sync service's old idempotency keys and feed rows once"),
         ("keys", "manage the sync service's subscription keys (see `labeler keys --help`)"),
         ("apim", "write Azure API Management deployment files (see `labeler apim --help`)"),
     ):

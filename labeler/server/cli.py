@@ -1,4 +1,4 @@
-"""``labeler serve|keys|apim``: the sync service's part of the ``labeler`` command.
+"""``labeler serve|maintain|keys|apim``: the sync service's part of the ``labeler`` command.
 
 The top-level command forwards these subcommands here with ``argv`` starting at the
 subcommand's name.
@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from labeler.server import config as config_mod
-from labeler.server import listen
+from labeler.server import listen, maintenance
 from labeler.server import settings as settings_mod
 
 _DELEGATES = {"keys": "labeler.server.gateway.cli", "apim": "labeler.server.apim.cli"}
@@ -49,9 +49,61 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--blobs", metavar="DIR", type=Path, default=None, help="where image bytes are kept"
     )
+    serve.add_argument(
+        "--maintenance-hours", type=float, default=6.0, metavar="H",
+        help="expire idempotency keys and compact the change feed every H hours (0: never; "
+        "default %(default)s)",
+    )  # fmt: skip
+    _retention_args(serve)
+    maintain = sub.add_parser(
+        "maintain",
+        help="expire idempotency keys and compact the change feed once (for cron)",
+        description="Run the sync service's maintenance once and say what it removed.",
+    )
+    maintain.add_argument("--db", metavar="URL", default=None, help="database URL (as for serve)")
+    _retention_args(maintain)
     sub.add_parser("keys", help="manage subscription keys of the built-in gateway", add_help=False)
     sub.add_parser("apim", help="Azure API Management artefacts", add_help=False)
     return parser
+
+
+def _retention_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--keep-feed-days", type=float, default=30.0, metavar="D",
+        help="keep superseded versions in the change feed this long; a workstation offline "
+        "for longer resyncs in full (default %(default)s)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--keep-idempotency-hours", type=float, default=24.0, metavar="H",
+        help="how long a pushed batch's answer is kept for retries (default %(default)s)",
+    )  # fmt: skip
+
+
+def _policy(args: argparse.Namespace) -> maintenance.Policy:
+    return maintenance.Policy(
+        keep_feed_days=args.keep_feed_days, keep_keys_hours=args.keep_idempotency_hours
+    )
+
+
+def maintain(args: argparse.Namespace) -> int:
+    from labeler.server.storage import db
+
+    url = args.db or settings_mod.default_db_url()
+    try:
+        engine = db.create_engine(url)
+    except Exception as exc:
+        print(f"labeler maintain: cannot open {_safe_url(url)}: {exc}", file=sys.stderr)
+        return 1
+    try:
+        report = maintenance.run_once(engine, _policy(args))
+    except sa.exc.SQLAlchemyError as exc:
+        reason = str(exc).splitlines()[0]
+        print(f"labeler maintain: {_safe_url(url)}: {reason}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(report.text())
+    return 0
 
 
 def _safe_url(url: str) -> str:
@@ -108,8 +160,20 @@ def serve(args: argparse.Namespace) -> int:
         f" (database: {_safe_url(settings.db_url)}, gateway: {settings.gateway})",
         flush=True,
     )
+    maintainer = None
+    if args.maintenance_hours > 0:
+        from labeler.server.storage import db
+
+        maintainer = maintenance.Maintainer(
+            db.create_engine(settings.db_url), _policy(args), args.maintenance_hours * 3600
+        )
+        maintainer.start()
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", ws="none", lifespan="off"))
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])
+    finally:
+        if maintainer is not None:
+            maintainer.stop()
     return 0
 
 
@@ -124,7 +188,7 @@ def main(argv: Sequence[str]) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # --help, or a usage error argparse has already printed
         return int(exc.code or 0)
-    return serve(args)
+    return maintain(args) if args.command == "maintain" else serve(args)
 
 
 if __name__ == "__main__":
