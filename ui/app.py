@@ -13,6 +13,7 @@ from labeler.domain import changes as changes_mod
 from labeler.services import images as images_svc
 from labeler.services import project as project_svc
 from labeler.services import recent
+from labeler.services import sync as sync_svc
 from ui import main_window as main_window_mod
 from ui import settings as settings_mod
 from ui import tasks as tasks_mod
@@ -83,6 +84,7 @@ class Workbench(QtCore.QObject):
         )  # fmt: skip
         self.sync = sync_mod.SyncController(self.doc, self.runner, parent=self)
         self.sync_dialog: sync_dialog.SyncDialog | None = None
+        self.sign_in_prompt: QtWidgets.QMessageBox | None = None
         self._connect_files()
         self._connect_sync()
 
@@ -107,6 +109,7 @@ class Workbench(QtCore.QObject):
         s.imagesArrived.connect(lambda _n: self.projects.relist())
         s.othersChanged.connect(self._forget_overtaken_steps)
         s.notice.connect(lambda text: w.statusBar().showMessage(text, 60000))
+        s.signInPrompt.connect(self._show_sign_in_prompt)
         w.conflicts_panel.resolveRequested.connect(s.resolve)
         w.conflicts_panel.conflictSelected.connect(self._show_conflict)
         w.status_widgets.set_sync_state(s.state)
@@ -122,6 +125,19 @@ class Workbench(QtCore.QObject):
                 "overwrite their work",
                 10000,
             )
+
+    def _show_sign_in_prompt(self, text: str) -> None:
+        """Entra ID's device-code instructions (no browser could open): shown until dismissed,
+        the code selectable, while sign-in waits in the background."""
+        box = QtWidgets.QMessageBox(self.window)
+        box.setObjectName("signInPrompt")
+        box.setWindowTitle("Sign in to sync")
+        box.setText(text)
+        box.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setModal(False)
+        box.show()
+        self.sign_in_prompt = box
 
     def _show_sync_state(self) -> None:
         n = len(self.sync.conflicts)
@@ -144,14 +160,25 @@ class Workbench(QtCore.QObject):
     def open_sync_dialog(self) -> sync_dialog.SyncDialog:
         """File → Sync with a server…: shows the dialog (filled in when already linked)."""
         url, name = self.sync.remote or ("", "")
-        dialog = sync_dialog.SyncDialog(self.window, url=url, remote_project=name)
+        entra = settings_mod.entra_for(url) if url else None
+        dialog = sync_dialog.SyncDialog(self.window, url=url, remote_project=name, entra=entra)
         dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.linkRequested.connect(lambda u, p, k, up: self.sync.link(u, p, k or None, up))
+        dialog.linkRequested.connect(self._link)
         self.sync.linkFinished.connect(dialog.show_result)
         dialog.finished.connect(lambda _r: self._forget_sync_dialog(dialog))
         self.sync_dialog = dialog
         dialog.open()
         return dialog
+
+    def _link(
+        self, url: str, name: str, key: str, upload: bool, entra: sync_svc.EntraSettings | None
+    ) -> None:
+        """The connect dialog's Link: remember the sign-in settings for this server (identifiers
+        only), then link in the background."""
+        settings_mod.set_entra_for(
+            url, (entra.client_id, entra.tenant, " ".join(entra.scopes)) if entra else None
+        )
+        self.sync.link(url, name, key or None, upload, entra)
 
     def _forget_sync_dialog(self, dialog: sync_dialog.SyncDialog) -> None:
         self.sync.linkFinished.disconnect(dialog.show_result)

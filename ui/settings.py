@@ -73,3 +73,35 @@ def save_window_layout(geometry: QtCore.QByteArray, state: QtCore.QByteArray) ->
     s = settings()
     s.setValue(_GEOMETRY, geometry)
     s.setValue(_STATE, state)
+
+
+def _entra_group(url: str) -> str:
+    import urllib.parse
+
+    return "entra/" + urllib.parse.quote(url.rstrip("/"), safe="")
+
+
+def entra_for(url: str) -> tuple[str, str, str] | None:
+    """(client id, tenant, space-separated scopes) of Entra ID sign-in for the server at
+    ``url``, as the user last gave them; None when sign-in is off for it."""
+    s = settings()
+    s.beginGroup(_entra_group(url))
+    try:
+        client_id = str(s.value("client_id", "") or "")
+        if not client_id:
+            return None
+        return client_id, str(s.value("tenant", "") or ""), str(s.value("scopes", "") or "")
+    finally:
+        s.endGroup()
+
+
+def set_entra_for(url: str, value: tuple[str, str, str] | None) -> None:
+    """Remember (or with None forget) Entra ID sign-in settings for the server at ``url``.
+    Only identifiers are stored: tokens live in the OS-protected token cache."""
+    s = settings()
+    s.remove(_entra_group(url))
+    if value is not None:
+        client_id, tenant, scopes = value
+        s.setValue(_entra_group(url) + "/client_id", client_id)
+        s.setValue(_entra_group(url) + "/tenant", tenant)
+        s.setValue(_entra_group(url) + "/scopes", scopes)

@@ -102,13 +102,17 @@ class Options:
 
 
 SignInError = entra.SignInError
+EntraSettings = entra.EntraSettings
 
 
 def entra_sign_in(
-    prompt: Callable[[str], None], notice: Callable[[str], None] | None = None
+    prompt: Callable[[str], None],
+    notice: Callable[[str], None] | None = None,
+    settings: entra.EntraSettings | None = None,
 ) -> entra.TokenSource | None:
-    """Entra ID sign-in as set in the environment (``LABELER_ENTRA_CLIENT_ID``, ``..._TENANT``,
-    ``..._SCOPES``), with its token cache in the user's data directory; None when not set.
+    """Entra ID sign-in with ``settings``, else as set in the environment
+    (``LABELER_ENTRA_CLIENT_ID``, ``..._TENANT``, ``..._SCOPES``), with its token cache in the
+    user's data directory; None when neither sets it up.
 
     ``prompt`` shows the device-code instructions; ``notice`` hears where tokens are kept when
     the OS cannot encrypt them.
@@ -116,7 +120,7 @@ def entra_sign_in(
     Raises:
         SignInError: the settings are incomplete.
     """
-    settings = entra.EntraSettings.from_env()
+    settings = settings or entra.EntraSettings.from_env()
     if settings is None:
         return None
     cache = entra.persisted_cache(paths.data_dir() / "entra-token-cache.bin", notice or prompt)

@@ -18,6 +18,7 @@ from PySide6 import QtCore
 
 from labeler.services import annotate, sync
 from labeler.services import images as images_svc
+from ui import settings as settings_mod
 from ui import tasks as tasks_mod
 from ui.controllers import document as document_mod
 
@@ -81,6 +82,8 @@ class SyncController(QtCore.QObject):
         paused(float): the server asked to wait this many seconds (emitted from the worker).
         othersChanged(object): ``Changes`` that arrived from the server (teammates' edits, or
             a conflict resolved in their favour), after they were announced to the views.
+        signInPrompt(str): Entra ID's device-code instructions, to show until the user is done
+            (emitted from the worker that waits for the sign-in).
         notice(str): something the user should read once (a schema clash settled or to settle).
         imagesArrived(int): linking fetched this many image files into the project's folders
             (the browser lists its images again).
@@ -93,6 +96,7 @@ class SyncController(QtCore.QObject):
     imagesArrived = QtCore.Signal(int)
     othersChanged = QtCore.Signal(object)
     notice = QtCore.Signal(str)
+    signInPrompt = QtCore.Signal(str)
 
     def __init__(
         self,
@@ -127,7 +131,7 @@ class SyncController(QtCore.QObject):
         device code, where no browser can open, is shown as a notice)."""
         options = sync.Options(timeout=15.0, policy=APP_POLICY)
         try:
-            source = sync.entra_sign_in(self.notice.emit)
+            source = sync.entra_sign_in(self.signInPrompt.emit, self.notice.emit)
         except sync.SignInError as exc:
             message = str(exc)  # said once the window is up
             QtCore.QTimer.singleShot(0, lambda: self.notice.emit(message))
@@ -142,6 +146,12 @@ class SyncController(QtCore.QObject):
         if self.remote is None:
             self._set_state(LOCAL_ONLY)
             return
+        stored = settings_mod.entra_for(self.remote[0])
+        if stored is not None:  # signed in with Entra ID when this project was linked
+            client_id, tenant, scopes = stored
+            self.use_entra(
+                sync.EntraSettings(client_id, tuple(scopes.split()), tenant or "organizations")
+            )
         self.sync_now()
 
     def stop(self) -> None:
@@ -162,8 +172,22 @@ class SyncController(QtCore.QObject):
             self._round, on_done=self._on_round, on_error=self._on_error, lane=tasks_mod.WRITE
         )
 
+    def use_entra(self, settings: sync.EntraSettings | None) -> None:
+        """Sign in with Entra ID with ``settings`` from now on (None: as the environment says)."""
+        try:
+            source = sync.entra_sign_in(self.signInPrompt.emit, self.notice.emit, settings)
+        except sync.SignInError as exc:
+            self.notice.emit(str(exc))
+            return
+        self.options = dataclasses.replace(self.options, token_source=source)
+
     def link(
-        self, url: str, remote_project: str, key: str | None, upload_images: bool = False
+        self,
+        url: str,
+        remote_project: str,
+        key: str | None,
+        upload_images: bool = False,
+        entra: sync.EntraSettings | None = None,
     ) -> None:
         """Publish the project on ``url`` as ``remote_project`` (or join it), in the background.
 
@@ -173,6 +197,7 @@ class SyncController(QtCore.QObject):
         """
         if key:
             self.options = dataclasses.replace(self.options, key=key)
+        self.use_entra(entra)
         self._timer.stop()
         self._runner.run(
             self._link,

@@ -11,11 +11,12 @@ class SyncDialog(QtWidgets.QDialog):
     """Asks where to sync and links the project in the background, showing the outcome.
 
     Signals:
-        linkRequested(str, str, str, bool): URL, server project name, key ("" when none was
-            typed) and whether to upload the image files.
+        linkRequested(str, str, str, bool, object): URL, server project name, key ("" when
+            none was typed), whether to upload the image files, and the Entra ID sign-in
+            settings (``sync.EntraSettings``, or None when sign-in is off).
     """
 
-    linkRequested = QtCore.Signal(str, str, str, bool)
+    linkRequested = QtCore.Signal(str, str, str, bool, object)
 
     def __init__(
         self,
@@ -23,6 +24,7 @@ class SyncDialog(QtWidgets.QDialog):
         *,
         url: str = "",
         remote_project: str = "",
+        entra: tuple[str, str, str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("syncDialog")
@@ -43,6 +45,7 @@ class SyncDialog(QtWidgets.QDialog):
             "Teammates who join then receive the images, not only their labels. "
             "Without it, only labels and the image list are shared."
         )
+        self.entra = self._entra_box(entra)
         self.outcome = QtWidgets.QLabel(
             "A project the server does not have yet is published; otherwise it is joined, and "
             "server images missing here are fetched into this project's image folder."
@@ -65,14 +68,56 @@ class SyncDialog(QtWidgets.QDialog):
         self.buttons.rejected.connect(self.reject)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.entra)
         layout.addWidget(self.outcome)
         layout.addWidget(self.buttons)
         self.resize(520, self.sizeHint().height())
+
+    def _entra_box(self, entra: tuple[str, str, str] | None) -> QtWidgets.QGroupBox:
+        """The optional Entra ID sign-in settings: client id, tenant and scopes."""
+        box = QtWidgets.QGroupBox("Sign in with &Entra ID (when the server asks for it)")
+        box.setObjectName("entra")
+        box.setCheckable(True)
+        box.setChecked(entra is not None)
+        self.client_id = QtWidgets.QLineEdit(entra[0] if entra else "")
+        self.client_id.setObjectName("clientId")
+        self.client_id.setPlaceholderText("the desktop client's application (client) id")
+        self.tenant = QtWidgets.QLineEdit(entra[1] if entra else "")
+        self.tenant.setObjectName("tenant")
+        self.tenant.setPlaceholderText("organizations, or your tenant id or domain")
+        self.scopes = QtWidgets.QLineEdit(entra[2] if entra else "")
+        self.scopes.setObjectName("scopes")
+        self.scopes.setPlaceholderText("api://labeler/.default")
+        entra_form = QtWidgets.QFormLayout(box)
+        entra_form.addRow("Client &id", self.client_id)
+        entra_form.addRow("&Tenant", self.tenant)
+        entra_form.addRow("S&copes", self.scopes)
+        return box
+
+    def entra_settings(self) -> sync.EntraSettings | None:
+        """The sign-in settings typed in, or None when sign-in is off.
+
+        Raises:
+            ValueError: sign-in is on but the client id or the scopes are missing.
+        """
+        if not self.entra.isChecked():
+            return None
+        client_id, scopes = self.client_id.text().strip(), self.scopes.text().split()
+        if not client_id or not scopes:
+            raise ValueError("Entra ID sign-in needs the client id and the API's scopes.")
+        return sync.EntraSettings(
+            client_id, tuple(scopes), self.tenant.text().strip() or "organizations"
+        )
 
     def _on_link(self) -> None:
         url, name, key = self.url.text().strip(), self.project.text().strip(), self.key.text()
         if not url or not name:
             self.outcome.setText("Give the server's URL and the project's name on it.")
+            return
+        try:
+            entra = self.entra_settings()
+        except ValueError as exc:
+            self.outcome.setText(str(exc))
             return
         notes = []
         if key:
@@ -86,7 +131,7 @@ class SyncDialog(QtWidgets.QDialog):
             notes.append(f"No key given and none found (keyring or {sync.KEY_ENV}).")
         self.link_button.setEnabled(False)
         self.outcome.setText(" ".join([*notes, "Linking…"]))
-        self.linkRequested.emit(url, name, key, self.upload.isChecked())
+        self.linkRequested.emit(url, name, key, self.upload.isChecked(), entra)
 
     def show_result(self, ok: bool, text: str) -> None:
         """The link attempt ended: say how (and allow another try after a failure)."""
