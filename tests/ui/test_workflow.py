@@ -205,3 +205,60 @@ def test_the_question_mark_opens_the_shortcut_sheet(qtbot, tmp_path):
         sheet = w.dialogs.open_dialog
         assert sheet is not None and sheet.isVisible()
         sheet.close()
+
+
+def test_keys_are_changed_in_the_shortcut_sheet_kept_and_clashes_refused(qtbot, tmp_path):
+    from PySide6 import QtCore, QtGui
+
+    from ui import actions as actions_mod
+    from ui import settings as settings_mod
+
+    project = projects.make_project(tmp_path, images=1)
+    with workbench.open_workbench(qtbot, project) as bench:
+        w = bench.window
+        w.action_set["shortcuts"].trigger()
+        sheet = w.dialogs.open_dialog
+        export = w.action_set["export_dataset"]
+        assert export.shortcut().toString() == "Ctrl+E"
+
+        def record(key):
+            sheet.recorder.setKeySequence(QtGui.QKeySequence(key))
+            sheet.set_button.click()
+
+        record("Ctrl+Shift+X")
+        assert sheet.message.text() == "Select an action's row first."
+        sheet.select_action("export_dataset")
+        record("Ctrl+Shift+X")
+        assert [s.toString() for s in export.shortcuts()] == ["Ctrl+Shift+X"]
+        assert ("Ctrl+Shift+X", "Export dataset…") in sheet.rows()
+        assert settings_mod.shortcut_overrides()["export_dataset"] == "Ctrl+Shift+X"
+
+        record("Ctrl+Z")  # Undo's
+        assert "already “Undo”" in sheet.message.text()
+        record("1")  # the first class's hotkey
+        assert "hotkey of class “cat”" in sheet.message.text()
+        assert [s.toString() for s in export.shortcuts()] == ["Ctrl+Shift+X"]
+
+        sheet.close()
+        # The new key works in the window at once.
+        w.canvas.setFocus()
+        with qtbot.waitSignal(export.triggered, timeout=2000):
+            qtbot.keyClick(w.canvas, "X", QtCore.Qt.KeyboardModifier.ControlModifier
+                           | QtCore.Qt.KeyboardModifier.ShiftModifier)  # fmt: skip
+        bench.datasets.close_dialog()  # the export dialog it opened
+        w.action_set["shortcuts"].trigger()
+        sheet = w.dialogs.open_dialog
+        assert ("Ctrl+Shift+X", "Export dataset…") in sheet.rows()
+        sheet.select_action("export_dataset")
+        sheet.reset_button.click()
+        assert export.shortcut().toString() == "Ctrl+E"
+        assert "export_dataset" not in settings_mod.shortcut_overrides()
+        sheet.select_action("toggle_labels")
+        sheet.clear_button.click()
+        assert w.action_set["toggle_labels"].shortcuts() == []
+        sheet.close()
+    # Kept for the next start.
+    owner = QtCore.QObject()
+    again = actions_mod.ActionSet(owner, settings_mod.shortcut_overrides())
+    assert again["toggle_labels"].shortcuts() == []
+    settings_mod.set_shortcut_override("toggle_labels", None)
