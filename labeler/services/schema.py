@@ -262,6 +262,22 @@ def class_counts(project: project_mod.Project) -> dict[str, int]:
     return {str(class_id): int(n) for class_id, n in rows}
 
 
+def removed_in_use(project: project_mod.Project) -> list[tuple[str, str, int]]:
+    """(class id, name, live labels) of removed classes that labels still use: labels made
+    offline on a class a teammate removed meanwhile (sync keeps them; the server refuses them
+    until :func:`move_labels` gives them a live class)."""
+    a = models.AnnotationRow
+    with project.read() as session:
+        rows = session.execute(
+            sa.select(C.id, C.name, sa.func.count(a.id))
+            .join(a, a.class_id == C.id)
+            .where(C.deleted.is_(True), a.deleted.is_(False))
+            .group_by(C.id, C.name)
+            .order_by(C.name)
+        ).all()
+    return [(str(i), str(name), int(n)) for i, name, n in rows]
+
+
 def set_tasks(project: project_mod.Project, tasks: schema_mod.TaskKinds) -> Changes:
     """Choose the kinds of labels the project uses."""
     with project.write() as (session, revision):

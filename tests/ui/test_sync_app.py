@@ -329,3 +329,46 @@ def test_a_teammate_s_change_clears_the_undo_steps_that_could_overwrite_it(
         assert {theirs, mine} <= set(shown_x(ben))
         # The image only Ben touched keeps its step.
         assert ben.window.undo.steps(ben.window.current.ids[1]) == 1
+
+
+def test_labels_left_on_a_class_a_teammate_removed_are_moved_in_the_class_editor(
+    qtbot: Any, tmp_path: Path, service: Service
+) -> None:
+    from labeler.services import schema
+
+    with (
+        linked_bench(qtbot, tmp_path, service, "ana") as ana,
+        linked_bench(qtbot, tmp_path, service, "ben") as ben,
+    ):
+        link(qtbot, ana, service)
+        link(qtbot, ben, service)
+        assert ana.doc.edit(schema.delete_class, ana.doc.schema.by_name()["dog"].id)
+        sync_round(qtbot, ana)
+        image_id = ben.window.current.ids[0]
+        dog = ben.doc.schema.by_name()["dog"].id
+        shape = ann_mod.NewShape(dog, geo.ShapeKind.BOX, geo.Box(5.0, 5.0, 20.0, 20.0))
+        assert ben.doc.edit(annotate.add_annotations, image_id, [shape])  # drawn "offline"
+        with qtbot.waitSignal(ben.sync.notice, timeout=15000) as told:
+            workbench.press(qtbot, ben, "F5")
+        assert "class 'dog' was deleted on the server by ana" in told.args[0]
+        assert "Edit → Classes" in told.args[0]
+
+        ben.window.action_set["edit_schema"].trigger()
+        editor = ben.window.dialogs.open_dialog
+        assert editor.removed.count() == 1 and editor.removed.item(0).text() == "dog — 1 label"
+        assert "dog" not in [c.name for c in ben.doc.schema.classes]
+        editor.list.setCurrentRow(0)  # cat
+        assert editor.move_removed(
+            editor.removed.item(0).data(QtCore.Qt.ItemDataRole.UserRole + 1), editor.current_id()
+        )
+        assert (
+            editor.removed.count() == 0
+            and not editor.findChild(QtCore.QObject, "removedClasses").isVisible()
+        )
+        editor.close()
+        sync_round(qtbot, ben)
+        assert sync.rejections(ben.project) == []
+        sync_round(qtbot, ana)
+        cat = ana.doc.schema.by_name()["cat"].id
+        same_image = ana.window.current.ids[0]  # the same file: its own id on Ana's side
+        assert [a.class_id for a in annotate.list_annotations(ana.project, same_image)] == [cat]

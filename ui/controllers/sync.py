@@ -276,7 +276,12 @@ class SyncController(QtCore.QObject):
         self._doc.announce(result.report.changes)
         if result.report.changes:
             self.othersChanged.emit(result.report.changes)
-        notes = [n.text for n in result.report.schema_notes]
+        notes = [
+            n.text.split(" (labeler classes")[0] + " — move them in Edit → Classes…"
+            if n.kind == "deleted_in_use"
+            else n.text
+            for n in result.report.schema_notes
+        ]
         if notes and notes != self._last_notes:  # said once, not every five seconds
             self.notice.emit("; ".join(notes))
         self._last_notes = notes

@@ -127,6 +127,7 @@ class SchemaEditor(QtWidgets.QDialog):
         close.rejected.connect(self.reject)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self._removed_box())
         layout.addWidget(self.error)
         layout.addWidget(close)
         doc.errorOccurred.connect(self._on_error)
@@ -161,6 +162,12 @@ class SchemaEditor(QtWidgets.QDialog):
         order.insert(j, order.pop(i))
         return self._edit(schema_svc.reorder_classes, order)
 
+    def move_removed(self, removed_id: str, target_id: str) -> bool:
+        """Move the labels left on a removed class to a live class (sync sends them again)."""
+        done = self._edit(schema_svc.move_labels, removed_id, target_id)
+        self._fill(self._doc.schema)
+        return done
+
     def merge(self, source_ids: Sequence[str], target_id: str) -> bool:
         return self._edit(schema_svc.merge_classes, list(source_ids), target_id)
 
@@ -179,6 +186,29 @@ class SchemaEditor(QtWidgets.QDialog):
         return self._edit(schema_svc.delete_class, class_id, reassign_to=reassign)
 
     # --- internals --------------------------------------------------------------------------
+
+    def _removed_box(self) -> QtWidgets.QGroupBox:
+        """Labels left on classes removed meanwhile (by a teammate, through sync), if any."""
+        box = QtWidgets.QGroupBox("Labels on removed classes (the server refuses them until moved)")
+        box.setObjectName("removedClasses")
+        self.removed = QtWidgets.QListWidget()
+        self.removed.setObjectName("removedList")
+        self.removed.setMaximumHeight(90)
+        move = QtWidgets.QPushButton("Move to the current class")
+        move.setAutoDefault(False)
+        move.clicked.connect(self._on_move_removed)
+        row = QtWidgets.QHBoxLayout(box)
+        row.addWidget(self.removed, 1)
+        row.addWidget(move)
+        self._removed_group = box
+        return box
+
+    def _on_move_removed(self) -> None:
+        item, target = self.removed.currentItem(), self.current_id()
+        if item is None or target is None:
+            self._on_error("Select the removed class below and the class to move its labels to")
+            return
+        self.move_removed(str(item.data(_ID)), target)
 
     def _hotkey_free(self, hotkey: str | None) -> bool:
         if not hotkey:
@@ -222,6 +252,15 @@ class SchemaEditor(QtWidgets.QDialog):
             if cls.id == current:
                 self.list.setCurrentItem(item)
         self.list.blockSignals(False)
+        removed = self._doc.read(schema_svc.removed_in_use)
+        self.removed.clear()
+        for class_id, name, n in removed:
+            item = QtWidgets.QListWidgetItem(f"{name} — {n:,} label{'s' * (n != 1)}")
+            item.setData(_ID, class_id)
+            self.removed.addItem(item)
+        if removed:
+            self.removed.setCurrentRow(0)
+        self._removed_group.setVisible(bool(removed))
         if self.list.currentItem() is None and self.list.count():
             self.list.setCurrentRow(0)
         self._on_current(self.list.currentItem(), None)
