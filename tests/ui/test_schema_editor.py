@@ -118,3 +118,41 @@ def test_merge_moves_annotations_to_the_target(qtbot, tmp_path):
     assert sorted(_ids(project)) == ["bird", "cat"]
     assert [a.class_id for a in annotate.list_annotations(project, image_id)] == [ids["cat"]]
     assert editor.list.item(0).text() == "cat  [1]  — 1 annotation"
+
+
+def test_the_project_s_own_attributes_are_defined_and_removed_in_the_editor(qtbot, tmp_path):
+    from labeler.domain import schema as schema_mod
+
+    project, doc, editor = _editor(qtbot, tmp_path)
+    editor.tabs.setCurrentIndex(1)
+    editor.attr_name.setText("colour")
+    editor.attr_kind.setCurrentIndex(editor.attr_kind.findData(schema_mod.AttributeKind.CHOICE))
+    assert editor.attr_choices.isEnabled()
+    editor.attr_choices.setText("red")
+    editor._on_add_attribute()
+    assert "needs at least two choices" in editor.error.text()
+    assert schema.get_schema(project).attributes == ()
+    editor.attr_choices.setText("red, green , blue")
+    editor.attr_default.setText("green")
+    editor._on_add_attribute()
+    [colour] = schema.get_schema(project).attributes
+    assert (colour.name, colour.kind, colour.choices, colour.default) == (
+        "colour",
+        schema_mod.AttributeKind.CHOICE,
+        ("red", "green", "blue"),
+        "green",
+    )
+    assert editor.attributes.item(0).text() == "colour — choice: red, green, blue (default green)"
+    assert doc.schema.attributes == schema.get_schema(project).attributes  # the app knows it
+    assert editor.attr_name.text() == ""  # ready for the next one
+
+    editor.attr_name.setText("Occluded")  # a common attribute every shape has
+    editor.attr_kind.setCurrentIndex(editor.attr_kind.findData(schema_mod.AttributeKind.BOOL))
+    assert not editor.attr_choices.isEnabled() and not editor.attr_default.isEnabled()
+    editor._on_add_attribute()
+    assert "common attributes" in editor.error.text()
+
+    editor.attributes.setCurrentRow(0)
+    editor._on_remove_attribute()
+    assert schema.get_schema(project).attributes == () and editor.attributes.count() == 0
+    project.close()
