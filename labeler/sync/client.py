@@ -47,6 +47,24 @@ class ConnectionFailed(ApiError):
     """No answer: the service is down, unreachable, or took longer than the timeout."""
 
 
+class NotTheApi(ConnectionFailed):
+    """An answer that is not the sync API's: a login page of a hotel or company network, a proxy's
+    error page, or a URL that points at another service. Treated like no answer (retried, then
+    "offline"), so sync resumes by itself once the network lets it through."""
+
+    @classmethod
+    def from_response(cls, response: requests.Response, method: str, path: str) -> NotTheApi:
+        kind = response.headers.get("Content-Type", "no content type").split(";")[0]
+        start = response.text[:80].replace("\n", " ").strip()
+        return cls(
+            0,
+            f"the answer to {method} {path} is not the labeler sync API's (HTTP "
+            f"{response.status_code}, {kind}, starting {start!r}): check the URL; a network "
+            "login page or a proxy may be in the way",
+            response.headers.get("x-request-id"),
+        )
+
+
 def _retry_after(value: str | None) -> float | None:
     if value is None:
         return None
@@ -154,7 +172,10 @@ class SyncClient:
             kwargs["data"] = body.model_dump_json().encode()
             kwargs.setdefault("headers", {})["Content-Type"] = "application/json"
         response = self._send(method, path, **kwargs)
-        return model.model_validate_json(response.content)
+        try:
+            return model.model_validate_json(response.content)
+        except pydantic.ValidationError as exc:
+            raise NotTheApi.from_response(response, method, path) from exc
 
     @staticmethod
     def _p(project: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.server
+import threading
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -252,3 +254,42 @@ def test_a_crash_while_applying_a_page_neither_skips_nor_doubles_a_change(
             h.op for h in annotate.history(ben.project, ben.image_id(n)) if h.annotation_id == box
         ]
         assert ops == ["create"]
+
+
+class _LoginPage(http.server.BaseHTTPRequestHandler):
+    """What a hotel or company network answers before its login: 200 and HTML, to anything."""
+
+    def _answer(self) -> None:
+        body = b"<html><body>Welcome! Sign in to use the wifi</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_HEAD = _answer
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_a_network_login_page_is_reported_as_such_and_treated_as_offline(
+    workstation: WorkstationFactory,
+) -> None:
+    portal = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _LoginPage)
+    thread = threading.Thread(target=portal.serve_forever, daemon=True)
+    thread.start()
+    try:
+        ana = workstation("ana")
+        url = f"http://127.0.0.1:{portal.server_address[1]}"
+        with pytest.raises(sync.OfflineError) as err:
+            sync.link_project(ana.project, url, "team", ana.options())
+        text = str(err.value)
+        assert "not the labeler sync API's (HTTP 200, text/html" in text
+        assert "login page" in text and "Welcome! Sign in" in text
+        assert len(ana.waits.waits) >= 2  # retried like a lost connection, with waits
+        assert ana.dirty() == 0 and sync.remote(ana.project) is None  # nothing half-linked
+    finally:
+        portal.shutdown()
+        portal.server_close()
+        thread.join(5)
