@@ -25,9 +25,6 @@ from sqlalchemy import event, orm
 SCHEMA_HEAD = "0003"
 
 BUSY_TIMEOUT_MS = 15_000
-#: Page cache per connection (SQLite's default is 2 MB). Big syncs and exports touch rows by random
-#: ids across tens of MB of indexes; with the default they re-read pages over and over.
-CACHE_KIB = 64 * 1024
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -142,7 +139,6 @@ def _on_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cur.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     cur.close()
 
 
