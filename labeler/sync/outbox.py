@@ -55,17 +55,30 @@ def _candidates(session: orm.Session) -> list[protocol.Record]:
     ).scalars():
         out.append(records.attribute_def(attr))
     a, i = models.AnnotationRow, models.ImageRow
+    # Column values, not objects: a first sync collects tens of thousands of labels, and making
+    # an ORM object of each was a good part of its cost.
     rows = session.execute(
-        sa.select(a, i.sha256)
+        sa.select(
+            a.id, a.class_id, a.kind, a.geometry, a.attributes, a.revision, a.deleted,
+            a.updated_at, i.sha256,
+        )
         .join(i, i.id == a.image_id)
         .where(a.dirty.is_(True), i.sha256.is_not(None))
         .order_by(a.updated_at, a.id)
-    ).all()
-    for ann, sha in rows:
-        if ann.revision is None and ann.deleted and records.shadow(session, ann.id) is None:
-            ann.dirty = False  # made and deleted here before it ever left: nothing to tell
+    ).all()  # fmt: skip
+    never_left: list[str] = []
+    for key, class_id, kind, geometry, attributes, revision, deleted, at, sha in rows:
+        if revision is None and deleted and records.shadow(session, key) is None:
+            never_left.append(key)  # made and deleted here before it ever left: nothing to tell
             continue
-        out.append(records.annotation(ann, str(sha)))
+        out.append(
+            records.annotation_values(
+                key, class_id, kind, geometry, attributes, revision, deleted, at, str(sha)
+            )
+        )
+    for start in range(0, len(never_left), prefetch.CHUNK):
+        chunk = never_left[start : start + prefetch.CHUNK]
+        session.execute(sa.update(a).where(a.id.in_(chunk)).values(dirty=False))
     seen: set[str] = set()
     for image in session.execute(
         sa.select(i)

@@ -65,14 +65,32 @@ def _record(
 
 
 def annotation(row: models.AnnotationRow, sha256: str) -> protocol.Record:
+    return annotation_values(
+        row.id, row.class_id, row.kind, row.geometry, row.attributes, row.revision, row.deleted,
+        row.updated_at, sha256,
+    )  # fmt: skip
+
+
+def annotation_values(
+    record_id: str,
+    class_id: str | None,
+    kind: str,
+    geometry: Any,
+    attributes: Any,
+    revision: int | None,
+    deleted: bool,
+    updated_at: dt.datetime,
+    sha256: str,
+) -> protocol.Record:
+    """An annotation's wire record from its column values (no ORM object needed)."""
     data = {
         "image_sha256": sha256,
-        "class_id": row.class_id,
-        "kind": row.kind,
-        "geometry": row.geometry,
-        "attributes": dict(row.attributes or {}),
+        "class_id": class_id,
+        "kind": kind,
+        "geometry": geometry,
+        "attributes": dict(attributes or {}),
     }
-    return _record(row.id, Kind.ANNOTATION, row.revision, row.deleted, row.updated_at, data)
+    return _record(record_id, Kind.ANNOTATION, revision, deleted, updated_at, data)
 
 
 def image_status(row: models.ImageRow) -> protocol.Record:
