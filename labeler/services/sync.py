@@ -123,8 +123,10 @@ def entra_sign_in(
     settings = settings or entra.EntraSettings.from_env()
     if settings is None:
         return None
-    cache = entra.persisted_cache(paths.data_dir() / "entra-token-cache.bin", notice or prompt)
-    return entra.MsalTokenSource(settings, cache=cache, prompt=prompt)
+    path = paths.data_dir() / "entra-token-cache.bin"
+    return entra.MsalTokenSource(
+        settings, cache=lambda: entra.persisted_cache(path, notice or prompt), prompt=prompt
+    )
 
 
 def _engine(project: project_mod.Project, url: str, options: Options) -> engine.SyncEngine:

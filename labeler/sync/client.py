@@ -149,7 +149,13 @@ class SyncClient:
 
     def _request(self, method: str, path: str, refresh: bool, **kwargs: Any) -> requests.Response:
         if self.token_source is not None:
-            token = self.token_source.token(refresh=refresh)
+            try:
+                token = self.token_source.token(refresh=refresh)
+            except requests.RequestException as exc:
+                # MSAL could not reach Entra ID (offline, say): like the service not answering.
+                raise ConnectionFailed(
+                    0, f"Entra ID sign-in cannot be reached ({type(exc).__name__}: {exc})"
+                ) from exc
             headers = dict(kwargs.pop("headers", None) or {})
             headers["Authorization"] = f"Bearer {token}"
             kwargs["headers"] = headers

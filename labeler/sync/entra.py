@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -97,9 +98,14 @@ def persisted_cache(path: Path, notice: Callable[[str], None]) -> Any:
 class MsalTokenSource:
     """Tokens for the sync service from Entra ID, through MSAL.
 
+    MSAL's application (which looks the authority up over the network) and the token cache
+    (which may ask the OS keyring) are made on the first :meth:`token` call, on the thread that
+    syncs: building a token source never blocks the caller, the app's GUI thread included.
+
     Args:
         settings: the client's app registration and the API's scopes.
-        cache: an MSAL token cache (:func:`persisted_cache`), or None for this process only.
+        cache: makes the MSAL token cache (:func:`persisted_cache` bound to a path), or None for
+            a cache of this process only.
         prompt: shows the device-code instructions (the CLI prints them; the app shows them).
         interactive: try a browser sign-in before the device code (default: when a desktop is
             there).
@@ -111,7 +117,7 @@ class MsalTokenSource:
         self,
         settings: EntraSettings,
         *,
-        cache: Any = None,
+        cache: Callable[[], Any] | None = None,
         prompt: Callable[[str], None] = print,
         interactive: bool | None = None,
         app: Any = None,
@@ -119,13 +125,22 @@ class MsalTokenSource:
         self.settings = settings
         self.prompt = prompt
         self.interactive = can_open_browser() if interactive is None else interactive
-        if app is None:
-            import msal
+        self._cache = cache
+        self._app = app
+        self._lock = threading.Lock()
 
-            app = msal.PublicClientApplication(
-                settings.client_id, authority=settings.authority, token_cache=cache
-            )
-        self.app = app
+    @property
+    def app(self) -> Any:
+        with self._lock:
+            if self._app is None:
+                import msal
+
+                self._app = msal.PublicClientApplication(
+                    self.settings.client_id,
+                    authority=self.settings.authority,
+                    token_cache=self._cache() if self._cache is not None else None,
+                )
+            return self._app
 
     def token(self, *, refresh: bool = False) -> str:
         scopes = list(self.settings.scopes)

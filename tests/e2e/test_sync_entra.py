@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from labeler.server import config as config_mod
 from labeler.services import annotate, sync
@@ -188,3 +189,39 @@ def test_without_os_encryption_the_token_cache_is_readable_by_its_owner_only(
     assert path.exists() and stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert "readable by you only" in notices[0]
     assert "at" in path.read_text(encoding="utf-8")  # persisted, so the next run signs in silently
+
+
+def test_making_a_token_source_reaches_neither_entra_nor_the_keyring(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The app makes its token source on the GUI thread: MSAL (which looks the authority up
+    over the network) and the token cache (the OS keyring) wait for the first token, which
+    the sync worker asks for."""
+    import msal
+
+    made: list[Any] = []
+
+    class RecordingApp(StandInEntra):
+        def __init__(self, client_id: str, authority: str, token_cache: Any) -> None:
+            super().__init__(accounts=[{"username": "ana"}], silent={"access_token": "t"})
+            made.append((client_id, authority, token_cache))
+
+    monkeypatch.setattr(msal, "PublicClientApplication", RecordingApp)
+    caches: list[str] = []
+    source = entra.MsalTokenSource(
+        SETTINGS, cache=lambda: caches.append("made") or "the cache", interactive=False
+    )
+    assert made == [] and caches == []
+    assert source.token() == "t" and source.token() == "t"
+    assert made == [("client-id", SETTINGS.authority, "the cache")] and caches == ["made"]
+
+
+def test_an_unreachable_entra_is_offline_not_a_crash(workstation: WorkstationFactory) -> None:
+    class Unreachable:
+        def token(self, *, refresh: bool = False) -> str:
+            raise requests.ConnectionError("login.microsoftonline.com: Name or service not known")
+
+    ana = workstation("ana")
+    with pytest.raises(sync.OfflineError, match="Entra ID sign-in cannot be reached"):
+        ana.link(token_source=Unreachable())
+    assert len(ana.waits.waits) == 2  # retried like the service not answering
