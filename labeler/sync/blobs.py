@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from labeler.store import database, models
 from labeler.sync import client as client_mod
-from labeler.sync import retry
+from labeler.sync import protocol, retry
 
 #: (done, total) after every image.
 Progress = Callable[[int, int], None]
@@ -37,10 +37,28 @@ class UploadResult:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Wanted:
-    """A server image this workstation lacks."""
+    """A server image this workstation lacks (``on_server``: the server holds its bytes)."""
 
     sha256: str
     rel_path: str
+    on_server: bool = True
+
+
+def server_images(
+    client: client_mod.SyncClient, retrier: retry.Retrier, project: str
+) -> dict[str, protocol.Image]:
+    """The server's image manifest by hash, read page by page (each image says whether the
+    server holds its bytes: no request per image is needed to find out)."""
+    out: dict[str, protocol.Image] = {}
+    after: str | None = None
+    while True:
+        page = retrier.call(
+            functools.partial(client.list_images, project, after, protocol.MAX_PAGE)
+        )
+        out.update((img.sha256, img) for img in page.images)
+        if not page.has_more or page.next_cursor is None:
+            return out
+        after = page.next_cursor
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -84,10 +102,11 @@ def upload_images(
         retry.OfflineError: the service went away; what was sent stays sent (a rerun resumes).
     """
     files = _local_files(db)
+    held = {sha for sha, img in server_images(client, retrier, project).items() if img.blob_present}
     uploaded = already = sent = 0
     skipped: list[tuple[str, str]] = []
     for n, (sha, path) in enumerate(files, 1):
-        if retrier.call(functools.partial(client.has_blob, project, sha)):
+        if sha in held:
             already += 1
         else:
             try:
@@ -155,6 +174,7 @@ def download_images(
     renamed: list[tuple[str, str]] = []
     received = 0
     here: set[str] = set()
+    _remove_stale_parts(dest)
     for n, item in enumerate(wanted, 1):
         rel = safe_relative(item.rel_path)
         if rel is None:
@@ -168,6 +188,8 @@ def download_images(
                 here.add(item.sha256)
             else:
                 in_the_way.append(str(rel))
+        elif not item.on_server:
+            not_on_server.append(item.rel_path)  # the manifest says so: no need to ask
         else:
             size = _download_one(client, retrier, project, item.sha256, target)
             if size is None:
@@ -182,6 +204,16 @@ def download_images(
         tuple(downloaded), received, tuple(not_on_server), tuple(in_the_way), tuple(renamed),
         frozenset(here),
     )  # fmt: skip
+
+
+_PART_GLOB = ".download-*.part"
+
+
+def _remove_stale_parts(dest: pathlib.Path) -> None:
+    """Remove what a download killed mid-way left (hidden, so never indexed, but litter)."""
+    if dest.is_dir():
+        for part in dest.rglob(_PART_GLOB):
+            part.unlink(missing_ok=True)
 
 
 class _Corrupt(client_mod.ApiError):
@@ -199,6 +231,7 @@ def _download_one(
     target.parent.mkdir(parents=True, exist_ok=True)
 
     def attempt() -> int | None:
+        # Named to match _PART_GLOB, so a run after a killed one clears it away.
         fd, tmp = tempfile.mkstemp(prefix=".download-", suffix=".part", dir=target.parent)
         try:
             digest = hashlib.sha256()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import uuid
-from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -101,12 +100,6 @@ def _send_manifest(
     return len(images)
 
 
-def _images_page(
-    client: client_mod.SyncClient, project: str, after: str | None
-) -> Callable[[], protocol.ImagePage]:
-    return lambda: client.list_images(project, after, protocol.MAX_PAGE)
-
-
 def _store_link(db: database.Database, url: str, project: str, schema_version: int) -> None:
     with db.write() as session:
         existing = session.execute(sa.select(models.SyncLinkRow)).scalar_one_or_none()
@@ -149,16 +142,9 @@ def link(
         return LinkResult(True, project, sent, len(update.classes), ())
     remote = retrier.call(lambda: client.get_schema(project))
     matched = _join_schema(db, remote)
-    server_images: dict[str, str] = {}
-    after: str | None = None
-    while True:
-        page = retrier.call(_images_page(client, project, after))
-        server_images.update({img.sha256: img.rel_path for img in page.images})
-        if not page.has_more or page.next_cursor is None:
-            break
-        after = page.next_cursor
+    on_server = blobs.server_images(client, retrier, project)
     local_shas = {img.sha256 for img in images}
-    extra = [img for img in images if img.sha256 not in server_images]
+    extra = [img for img in images if img.sha256 not in on_server]
     sent = 0
     if extra:
         try:
@@ -166,7 +152,11 @@ def link(
         except client_mod.ApiError:
             sent = 0  # a reader may not add images; their labels still sync by hash
     missing = sorted(
-        (blobs.Wanted(sha, p) for sha, p in server_images.items() if sha not in local_shas),
+        (
+            blobs.Wanted(sha, img.rel_path, img.blob_present)
+            for sha, img in on_server.items()
+            if sha not in local_shas
+        ),
         key=lambda w: w.rel_path,
     )
     _store_link(db, url, project, remote.version)

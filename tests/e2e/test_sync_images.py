@@ -209,3 +209,31 @@ def test_the_cli_publishes_with_images_and_joins_into_a_chosen_folder(
     payload = json.loads(capsys.readouterr().out)
     assert payload["download"]["images_dir"] == str(elsewhere)
     assert len(payload["download"]["downloaded"]) == 6 and payload["missing_here"] == []
+
+
+def test_publishing_again_asks_the_manifest_not_each_image(workstation: WorkstationFactory) -> None:
+    ana = workstation("ana")
+    ana.link(images=sync.ImageTransfer(upload=True))
+    asked: list[str] = []
+
+    def counting(url: str, key: str | None, timeout: float) -> client.SyncClient:
+        c = client.SyncClient(url, key=key, timeout=timeout)
+        c._session.hooks["response"].append(lambda r, *_a, **_k: asked.append(r.request.method))
+        return c
+
+    again, _ = ana.link(images=sync.ImageTransfer(upload=True), make_client=counting)
+    assert again.upload.already_there == 6 and again.upload.uploaded == 0
+    assert "HEAD" not in asked and "PUT" not in asked  # one manifest page said it all
+
+
+def test_a_download_killed_midway_leaves_nothing_behind_after_the_next_join(
+    workstation: WorkstationFactory,
+) -> None:
+    workstation("ana").link(images=sync.ImageTransfer(upload=True))
+    ben = workstation("ben", without=("img_0002.jpg",))
+    folder = ben.project.path.parent / "photos"
+    leftover = folder / ".download-abc123.part"  # what a killed process leaves
+    leftover.write_bytes(b"half an image")
+    joined, _ = ben.link()
+    assert joined.missing_here == () and (folder / "img_0002.jpg").exists()
+    assert not leftover.exists()
