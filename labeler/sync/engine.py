@@ -50,7 +50,7 @@ class SyncReport:
             "rejected": [dataclasses.asdict(r) for r in self.rejected],
             "waiting_for_images": self.parked,
             "full_resync": self.full_resync,
-            "schema_notes": [dataclasses.asdict(n) for n in self.schema_notes],
+            "schema_notes": [{**dataclasses.asdict(n), "text": n.text} for n in self.schema_notes],
         }
 
 

@@ -28,11 +28,20 @@ from labeler.sync import apply, records
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class SchemaNote:
-    """One clash and what was done about it, in words for the user."""
+    """One clash and what was done about it, in words for the user.
+
+    ``what`` says what happened; ``cli_fix`` the command that settles what is left, if anything
+    (the app names its own place for it instead); ``text`` is both, as the command line says it.
+    """
 
     kind: str  # "merged", "hotkey" or "deleted_in_use"
     class_name: str
-    text: str
+    what: str
+    cli_fix: str | None = None
+
+    @property
+    def text(self) -> str:
+        return f"{self.what} ({self.cli_fix})" if self.cli_fix else self.what
 
 
 def reconcile(session: orm.Session, out: apply.Applied) -> list[SchemaNote]:
@@ -120,6 +129,6 @@ def _deleted_in_use(session: orm.Session) -> Iterable[SchemaNote]:
             "deleted_in_use", name,
             f"class {name!r} was deleted on the server by {author or 'someone'}, but {count} "
             "labels made here still use it: the server refuses them until they are moved to "
-            f"another class (labeler classes PROJECT move {name!r} OTHER) or an admin brings "
-            "the class back",
+            "another class or an admin brings the class back",
+            f"labeler classes PROJECT move {name!r} OTHER",
         )  # fmt: skip

@@ -277,9 +277,7 @@ class SyncController(QtCore.QObject):
         if result.report.changes:
             self.othersChanged.emit(result.report.changes)
         notes = [
-            n.text.split(" (labeler classes")[0] + " — move them in Edit → Classes…"
-            if n.kind == "deleted_in_use"
-            else n.text
+            f"{n.what} — move them in Edit → Classes…" if n.cli_fix else n.what
             for n in result.report.schema_notes
         ]
         if notes and notes != self._last_notes:  # said once, not every five seconds
