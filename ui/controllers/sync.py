@@ -204,6 +204,7 @@ class SyncController(QtCore.QObject):
             url,
             remote_project,
             upload_images,
+            key,
             on_done=self._on_linked,
             on_error=self._on_link_error,
             lane=tasks_mod.WRITE,
@@ -240,12 +241,19 @@ class SyncController(QtCore.QObject):
         report = sync.sync_once(project, self._options())
         return RoundResult(report, sync.list_conflicts(project), sync.pending_count(project))
 
-    def _link(self, url: str, remote_project: str, upload_images: bool) -> tuple[Any, RoundResult]:
+    def _link(
+        self, url: str, remote_project: str, upload_images: bool, key: str | None
+    ) -> tuple[Any, RoundResult, sync.KeyStorage | None]:
         project = self._doc.project
         images = sync.ImageTransfer(upload=upload_images)
         result, report = sync.link_project(project, url, remote_project, self._options(), images)
-        return result, RoundResult(
-            report, sync.list_conflicts(project), sync.pending_count(project)
+        # As the command line does: only a key the service accepted is kept, and here, off the
+        # GUI thread (the OS keyring may take a while, or ask to be unlocked).
+        storage = sync.store_key(url, key) if key else None
+        return (
+            result,
+            RoundResult(report, sync.list_conflicts(project), sync.pending_count(project)),
+            storage,
         )
 
     def _resolve(self, conflict_id: str, choice: sync.Choice) -> tuple[Any, list[sync.Conflict]]:
@@ -305,13 +313,24 @@ class SyncController(QtCore.QObject):
             self._set_state(f"sync failed: {exc}")
             self._next_round(self.interval_ms)
 
-    def _on_linked(self, value: tuple[Any, RoundResult]) -> None:
-        result, round_ = value
+    def _on_linked(self, value: tuple[Any, RoundResult, sync.KeyStorage | None]) -> None:
+        result, round_, storage = value
         self._blocked = False
         self.remote = sync.remote(self._doc.project)
         action = "Published" if result.published else "Joined"
         where = f"{result.remote_project!r} on {self.remote[0]}" if self.remote else "the server"
         text = f"{action} {where}: {result.images_sent} images sent, {round_.report.pulled} changes pulled"
+        if storage is not None:
+            kept = "The key is kept in the keyring."
+            text = (
+                (
+                    kept
+                    if storage.stored
+                    else f"Not stored: {storage.why}. It is used until the app closes."
+                )
+                + " "
+                + text
+            )
         if result.upload is not None:
             text += f"; {result.upload.uploaded} image files uploaded"
             if result.upload.skipped:

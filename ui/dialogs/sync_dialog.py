@@ -119,18 +119,9 @@ class SyncDialog(QtWidgets.QDialog):
         except ValueError as exc:
             self.outcome.setText(str(exc))
             return
-        notes = []
-        if key:
-            stored = sync.store_key(url, key)
-            notes.append(
-                "The key is kept in the keyring."
-                if stored.stored
-                else f"Not stored: {stored.why}. It is used until the app closes."
-            )
-        elif sync.find_key(url) is None:
-            notes.append(f"No key given and none found (keyring or {sync.KEY_ENV}).")
+        # The key is kept (in the OS keyring) by the link itself, once the service accepted it.
         self.link_button.setEnabled(False)
-        self.outcome.setText(" ".join([*notes, "Linking…"]))
+        self.outcome.setText("Linking…")
         self.linkRequested.emit(url, name, key, self.upload.isChecked(), entra)
 
     def show_result(self, ok: bool, text: str) -> None:
