@@ -3,6 +3,7 @@ workstations, each a real project file over its own copy of the same images."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import shutil
 import socket
@@ -85,21 +86,36 @@ class Service:
         self.server = start_server(self.settings, self.port)
 
 
-@pytest.fixture
-def service(tmp_path: Path) -> Iterator[Service]:
-    gateway = tmp_path / "gateway.toml"
-    gateway.write_text("[rate_limit]\ncalls = 100000\nrenewal_period = 60\n", encoding="utf-8")
+@contextlib.contextmanager
+def running_service(
+    folder: Path, calls_per_minute: int = 100_000, gateway_extra: str = ""
+) -> Iterator[Service]:
+    """A sync service on SQLite in ``folder`` behind the built-in gateway (rate limit
+    ``calls_per_minute``; ``gateway_extra``: more of its settings, TOML), stopped afterwards."""
+    gateway = folder / "gateway.toml"
+    gateway.write_text(
+        f"[rate_limit]\ncalls = {calls_per_minute}\nrenewal_period = 60\n{gateway_extra}",
+        encoding="utf-8",
+    )
     settings = config_mod.ServerSettings(
-        db_url=f"sqlite:///{tmp_path / 'server.db'}",
-        blobs_dir=tmp_path / "blobs",
+        db_url=f"sqlite:///{folder / 'server.db'}",
+        blobs_dir=folder / "blobs",
         gateway="builtin",
         gateway_config_path=gateway,
         port=0,
     )
     svc = Service(settings, start_server(settings))
-    yield svc
-    if not svc.server._server.should_exit:
-        svc.stop()
+    try:
+        yield svc
+    finally:
+        if not svc.server._server.should_exit:
+            svc.stop()
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[Service]:
+    with running_service(tmp_path) as svc:
+        yield svc
 
 
 @pytest.fixture(scope="session")

@@ -18,10 +18,9 @@ from typing import Any
 import pytest
 import requests
 
-from labeler.server import config as config_mod
 from labeler.services import annotate, sync
 from labeler.sync import entra
-from tests.e2e.conftest import Service, WorkstationFactory, start_server
+from tests.e2e.conftest import Service, WorkstationFactory, running_service
 from tests.server.gateway.test_tokens import AUDIENCE, ISSUER, Authority
 
 
@@ -35,23 +34,9 @@ def service(tmp_path: Path, authority: Authority) -> Iterator[Service]:
     """The team's service with Entra ID token validation on (overrides the plain one)."""
     jwks = tmp_path / "jwks.json"
     jwks.write_text(json.dumps(authority.jwks()), encoding="utf-8")
-    gateway = tmp_path / "gateway.toml"
-    gateway.write_text(
-        "[rate_limit]\ncalls = 100000\nrenewal_period = 60\n"
-        f"[jwt]\nenabled = true\nissuer = '{ISSUER}'\naudience = '{AUDIENCE}'\n"
-        f"jwks_file = '{jwks}'\n",
-        encoding="utf-8",
-    )
-    settings = config_mod.ServerSettings(
-        db_url=f"sqlite:///{tmp_path / 'server.db'}",
-        blobs_dir=tmp_path / "blobs",
-        gateway="builtin",
-        gateway_config_path=gateway,
-        port=0,
-    )
-    svc = Service(settings, start_server(settings))
-    yield svc
-    svc.stop()
+    jwt = f"[jwt]\nenabled = true\nissuer = '{ISSUER}'\naudience = '{AUDIENCE}'\njwks_file = '{jwks}'\n"
+    with running_service(tmp_path, gateway_extra=jwt) as svc:
+        yield svc
 
 
 class MintedTokens:

@@ -48,6 +48,34 @@ def test_a_day_of_offline_edits_syncs_in_one_go(
     assert sorted(ana.statuses().values()) == ["done"] * (IMAGES - 1) + ["in_progress"]
 
 
+def edit(me: Workstation, what: str, n: int) -> tuple[set[str], set[str]]:
+    """One random edit as a user makes it: draw, move, delete or set a status (``n`` picks
+    where). Returns the boxes it drew and the boxes it deleted."""
+    live = sorted(me.labels())
+    if what == "draw" or (what in ("move", "delete") and not live):
+        return {me.draw(n % IMAGES, "cat" if n % 2 else "dog", float(n % 50))}, set()
+    if what == "move":
+        me.move(live[n % len(live)], float(n % 50) + 0.5)
+    elif what == "delete":
+        annotate.delete_annotations(me.project, [live[n % len(live)]])
+        return set(), {live[n % len(live)]}
+    else:
+        status = [status_mod.ImageStatus.DONE, status_mod.ImageStatus.SKIPPED][n % 2]
+        review.set_status(me.project, [me.image_id(n % IMAGES)], status)
+    return set(), set()
+
+
+def settle(ws: dict[str, Workstation]) -> None:
+    """Sync everyone, take the server's side of any conflict, and sync again."""
+    for _ in range(2):
+        for me in ws.values():
+            me.sync()
+            for conflict in sync.list_conflicts(me.project):
+                sync.resolve_conflict(me.project, conflict.id, sync.Choice.THEIRS)
+    for me in ws.values():
+        me.sync()
+
+
 EDITS = st.lists(
     st.tuples(
         st.sampled_from(["ana", "ben"]),
@@ -74,27 +102,11 @@ def test_random_edits_and_syncs_on_two_workstations_converge(
     ws["ana"].link(name)
     ws["ben"].link(name)
     for who, what, n in edits:
-        me = ws[who]
-        live = sorted(me.labels())
-        if what == "draw" or (what in ("move", "delete") and not live):
-            me.draw(n % IMAGES, "cat" if n % 2 else "dog", float(n % 50))
-        elif what == "move":
-            me.move(live[n % len(live)], float(n % 50) + 0.5)
-        elif what == "delete":
-            annotate.delete_annotations(me.project, [live[n % len(live)]])
-        elif what == "status":
-            status = [status_mod.ImageStatus.DONE, status_mod.ImageStatus.SKIPPED][n % 2]
-            review.set_status(me.project, [me.image_id(n % IMAGES)], status)
+        if what == "sync":
+            ws[who].sync()
         else:
-            me.sync()
-    # Settle: sync both, take the server's side of any conflict, sync again.
-    for _ in range(2):
-        for me in ws.values():
-            me.sync()
-            for conflict in sync.list_conflicts(me.project):
-                sync.resolve_conflict(me.project, conflict.id, sync.Choice.THEIRS)
-    for me in ws.values():
-        me.sync()
+            edit(ws[who], what, n)
+    settle(ws)
     assert ws["ana"].labels() == ws["ben"].labels()
     assert ws["ana"].statuses() == ws["ben"].statuses()
     assert ws["ana"].dirty() == ws["ben"].dirty() == 0
@@ -166,29 +178,16 @@ def test_three_workstations_converge_through_random_faults(
     deleted: set[str] = set()
     for who, what, n, faults in edits:
         me = ws[who]
-        live = sorted(me.labels())
-        if what == "draw" or (what in ("move", "delete") and not live):
-            drawn.add(me.draw(n % IMAGES, "cat" if n % 2 else "dog", float(n % 50)))
-        elif what == "move":
-            me.move(live[n % len(live)], float(n % 50) + 0.5)
-        elif what == "delete":
-            deleted.add(live[n % len(live)])
-            annotate.delete_annotations(me.project, [live[n % len(live)]])
-        elif what == "status":
-            status = [status_mod.ImageStatus.DONE, status_mod.ImageStatus.SKIPPED][n % 2]
-            review.set_status(me.project, [me.image_id(n % IMAGES)], status)
-        else:
-            plan = list(faults)
-            # As many faults in a row as retries: OfflineError, and the next round goes on.
-            with contextlib.suppress(sync.OfflineError):
-                me.sync(make_client=lambda url, key, _t, plan=plan: Faulty(url, key, plan))
-    for _ in range(2):
-        for me in ws.values():
-            me.sync()
-            for conflict in sync.list_conflicts(me.project):
-                sync.resolve_conflict(me.project, conflict.id, sync.Choice.THEIRS)
-    for me in ws.values():
-        me.sync()
+        if what != "sync":
+            made, gone = edit(me, what, n)
+            drawn.update(made)
+            deleted.update(gone)
+            continue
+        plan = list(faults)
+        # As many faults in a row as retries: OfflineError, and the next round goes on.
+        with contextlib.suppress(sync.OfflineError):
+            me.sync(make_client=lambda url, key, _t, plan=plan: Faulty(url, key, plan))
+    settle(ws)
     labels = [me.labels() for me in ws.values()]
     assert labels[0] == labels[1] == labels[2]
     assert ws["ana"].statuses() == ws["ben"].statuses() == ws["cleo"].statuses()

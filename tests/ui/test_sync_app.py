@@ -16,9 +16,8 @@ from PySide6 import QtCore
 
 from labeler.domain import annotation as ann_mod
 from labeler.domain import geometry as geo
-from labeler.server import config as config_mod
 from labeler.services import annotate, sync
-from tests.e2e.conftest import Service, start_server
+from tests.e2e.conftest import Service, running_service
 from tests.ui.helpers import projects, workbench
 from ui import app as app_mod
 from ui import commands
@@ -35,21 +34,8 @@ def calls_per_minute() -> int:
 
 @pytest.fixture
 def service(tmp_path: Path, calls_per_minute: int) -> Iterator[Service]:
-    gateway = tmp_path / "gateway.toml"
-    gateway.write_text(
-        f"[rate_limit]\ncalls = {calls_per_minute}\nrenewal_period = 60\n", encoding="utf-8"
-    )
-    settings = config_mod.ServerSettings(
-        db_url=f"sqlite:///{tmp_path / 'server.db'}",
-        blobs_dir=tmp_path / "blobs",
-        gateway="builtin",
-        gateway_config_path=gateway,
-        port=0,
-    )
-    svc = Service(settings, start_server(settings))
-    yield svc
-    if not svc.server._server.should_exit:
-        svc.stop()
+    with running_service(tmp_path, calls_per_minute) as svc:
+        yield svc
 
 
 @contextmanager
@@ -86,6 +72,20 @@ def link(qtbot: Any, bench: app_mod.Workbench, service: Service) -> str:
     ok, text = blocker.args
     assert ok, text
     return str(text)
+
+
+@contextmanager
+def two_linked(
+    qtbot: Any, root: Path, service: Service
+) -> Iterator[tuple[app_mod.Workbench, app_mod.Workbench]]:
+    """Ana's and Ben's windows, both linked to the team project on ``service``."""
+    with (
+        linked_bench(qtbot, root, service, "ana") as ana,
+        linked_bench(qtbot, root, service, "ben") as ben,
+    ):
+        link(qtbot, ana, service)
+        link(qtbot, ben, service)
+        yield ana, ben
 
 
 def sync_round(qtbot: Any, bench: app_mod.Workbench, expect: str = sync_ctl.SYNCED) -> None:
@@ -223,12 +223,7 @@ def test_a_wrong_key_stops_sync_with_the_request_id(
 def test_a_conflict_shows_in_the_conflicts_view_and_take_theirs_resolves_it(
     qtbot: Any, tmp_path: Path, service: Service
 ) -> None:
-    with (
-        linked_bench(qtbot, tmp_path, service, "ana") as ana,
-        linked_bench(qtbot, tmp_path, service, "ben") as ben,
-    ):
-        link(qtbot, ana, service)
-        link(qtbot, ben, service)
+    with two_linked(qtbot, tmp_path, service) as (ana, ben):
         box = draw(ana, 1, 10.0)
         sync_round(qtbot, ana)
         sync_round(qtbot, ben)
@@ -307,12 +302,7 @@ def draw_undoable(bench: app_mod.Workbench, n: int, x: float) -> str:
 def test_a_teammate_s_change_clears_the_undo_steps_that_could_overwrite_it(
     qtbot: Any, tmp_path: Path, service: Service
 ) -> None:
-    with (
-        linked_bench(qtbot, tmp_path, service, "ana") as ana,
-        linked_bench(qtbot, tmp_path, service, "ben") as ben,
-    ):
-        link(qtbot, ana, service)
-        link(qtbot, ben, service)
+    with two_linked(qtbot, tmp_path, service) as (ana, ben):
         first = ben.window.current.ids[0]
         assert ben.window.current.image_id == first
         theirs = draw_undoable(ana, 0, 10.0)
@@ -336,12 +326,7 @@ def test_labels_left_on_a_class_a_teammate_removed_are_moved_in_the_class_editor
 ) -> None:
     from labeler.services import schema
 
-    with (
-        linked_bench(qtbot, tmp_path, service, "ana") as ana,
-        linked_bench(qtbot, tmp_path, service, "ben") as ben,
-    ):
-        link(qtbot, ana, service)
-        link(qtbot, ben, service)
+    with two_linked(qtbot, tmp_path, service) as (ana, ben):
         assert ana.doc.edit(schema.delete_class, ana.doc.schema.by_name()["dog"].id)
         sync_round(qtbot, ana)
         image_id = ben.window.current.ids[0]
