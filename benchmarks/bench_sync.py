@@ -16,7 +16,6 @@ import argparse
 import contextlib
 import dataclasses
 import datetime as dt
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +27,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 from PIL import Image
 
+from benchmarks import common
 from labeler.domain import annotation as ann_mod
 from labeler.domain import geometry as geo
 from labeler.services import annotate, indexing, sync
@@ -53,16 +53,10 @@ def service(folder: Path) -> Iterator[tuple[str, str]]:
     gateway = folder / "gateway.toml"
     gateway.write_text("[rate_limit]\ncalls = 10000000\nrenewal_period = 60\n", encoding="utf-8")
     db_url = f"sqlite:///{folder / 'server.db'}"
-    args = [sys.executable, "-m", "labeler.server.cli", "serve", "--db", db_url, "--port", "0",
+    args = ["-m", "labeler.server.cli", "serve", "--db", db_url, "--port", "0",
             "--gateway", "builtin", "--gateway-config", str(gateway),
             "--blobs", str(folder / "blobs")]  # fmt: skip
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if "listening on" not in line:
-        proc.kill()
-        raise SystemExit(f"the service did not start: {line}{proc.communicate()[1]}")
-    try:
+    with common.server_process(args) as url:
         from labeler.server import principal
         from labeler.server.gateway import keys
 
@@ -71,13 +65,7 @@ def service(folder: Path) -> Iterator[tuple[str, str]]:
             key = keys.create(engine, "bench", principal.Role.ADMIN).primary
         finally:
             engine.dispose()
-        yield line.split("listening on ")[1].split()[0], key
-    finally:
-        proc.kill()
-        proc.wait()
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
+        yield url, key
 
 
 def make_images(folder: Path, count: int) -> None:

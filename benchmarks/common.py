@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
+import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -33,3 +36,25 @@ def header() -> str:
     return (
         "| measure | labeler | machine limit (same run) | ratio | target |\n|---|---|---|---|---|"
     )
+
+
+@contextlib.contextmanager
+def server_process(args: list[str]) -> Iterator[str]:
+    """``python ARGS`` as a server of its own; yields the URL from its "listening on" line and
+    kills it afterwards."""
+    proc = subprocess.Popen(
+        [sys.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if "listening on" not in line:
+        proc.kill()
+        raise SystemExit(f"the server did not start: {line}{proc.communicate()[1]}")
+    try:
+        yield line.split("listening on ")[1].split()[0]
+    finally:
+        proc.kill()
+        proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()

@@ -24,7 +24,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -114,26 +113,6 @@ def serve_bare(db_url: str) -> None:
 
 
 # --- measuring -----------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def process(args: list[str]) -> Iterator[str]:
-    proc = subprocess.Popen(
-        [sys.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if "listening on" not in line:
-        proc.kill()
-        raise SystemExit(f"server did not start: {line}{proc.communicate()[1]}")
-    try:
-        yield line.split("listening on ")[1].split()[0]
-    finally:
-        proc.kill()
-        proc.wait()
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
 
 
 def records(n: int) -> list[protocol.Record]:
@@ -366,7 +345,13 @@ def main(argv: list[str]) -> int:
             serve = ["-m", "labeler.server.cli", "serve", "--db", service_url, "--port", "0",
                      "--gateway", "builtin", "--gateway-config", str(gw.config),
                      "--blobs", str(Path(tmp) / "blobs")]  # fmt: skip
-            with process(serve) as url, process([__file__, "--serve-bare", bare_url]) as bare:
+            # Imported here: this file also runs as a plain script (the bare server's process).
+            from benchmarks import common
+
+            with (
+                common.server_process(serve) as url,
+                common.server_process([__file__, "--serve-bare", bare_url]) as bare,
+            ):
                 auth = gateway_auth(service_url, token)
                 for clients in args.clients:
                     # Alternate the two servers and keep each one's best round: other work on
