@@ -125,16 +125,17 @@ def test_the_project_s_own_attributes_are_defined_and_removed_in_the_editor(qtbo
 
     project, doc, editor = _editor(qtbot, tmp_path)
     editor.tabs.setCurrentIndex(1)
-    editor.attr_name.setText("colour")
-    editor.attr_kind.setCurrentIndex(editor.attr_kind.findData(schema_mod.AttributeKind.CHOICE))
-    assert editor.attr_choices.isEnabled()
-    editor.attr_choices.setText("red")
-    editor._on_add_attribute()
+    tab = editor.attributes_tab
+    tab.attr_name.setText("colour")
+    tab.attr_kind.setCurrentIndex(tab.attr_kind.findData(schema_mod.AttributeKind.CHOICE))
+    assert tab.attr_choices.isEnabled()
+    tab.attr_choices.setText("red")
+    tab._on_add_attribute()
     assert "needs at least two choices" in editor.error.text()
     assert schema.get_schema(project).attributes == ()
-    editor.attr_choices.setText("red, green , blue")
-    editor.attr_default.setText("green")
-    editor._on_add_attribute()
+    tab.attr_choices.setText("red, green , blue")
+    tab.attr_default.setText("green")
+    tab._on_add_attribute()
     [colour] = schema.get_schema(project).attributes
     assert (colour.name, colour.kind, colour.choices, colour.default) == (
         "colour",
@@ -142,17 +143,17 @@ def test_the_project_s_own_attributes_are_defined_and_removed_in_the_editor(qtbo
         ("red", "green", "blue"),
         "green",
     )
-    assert editor.attributes.item(0).text() == "colour — choice: red, green, blue (default green)"
+    assert tab.attributes.item(0).text() == "colour — choice: red, green, blue (default green)"
     assert doc.schema.attributes == schema.get_schema(project).attributes  # the app knows it
-    assert editor.attr_name.text() == ""  # ready for the next one
+    assert tab.attr_name.text() == ""  # ready for the next one
 
-    editor.attr_name.setText("Occluded")  # a common attribute every shape has
-    editor.attr_kind.setCurrentIndex(editor.attr_kind.findData(schema_mod.AttributeKind.BOOL))
-    assert not editor.attr_choices.isEnabled() and not editor.attr_default.isEnabled()
-    editor._on_add_attribute()
+    tab.attr_name.setText("Occluded")  # a common attribute every shape has
+    tab.attr_kind.setCurrentIndex(tab.attr_kind.findData(schema_mod.AttributeKind.BOOL))
+    assert not tab.attr_choices.isEnabled() and not tab.attr_default.isEnabled()
+    tab._on_add_attribute()
     assert "common attributes" in editor.error.text()
 
-    editor.attributes.setCurrentRow(0)
-    editor._on_remove_attribute()
-    assert schema.get_schema(project).attributes == () and editor.attributes.count() == 0
+    tab.attributes.setCurrentRow(0)
+    tab._on_remove_attribute()
+    assert schema.get_schema(project).attributes == () and tab.attributes.count() == 0
     project.close()

@@ -1,5 +1,6 @@
-"""The schema editor: add, rename, recolour, re-key, reorder, merge and delete classes; define
-the project's own shape attributes (beyond difficult, truncated, occluded and crowd).
+"""The schema editor: add, rename, recolour, re-key, reorder, merge and delete classes, move the
+labels left on removed classes; the project's own attributes are a tab of their own
+(:mod:`ui.dialogs.attributes_tab`).
 
 Every change is stored at once through the schema service (no OK/Cancel for the whole dialog);
 a change the service refuses (duplicate name, hotkey clash) is shown in the dialog and not made.
@@ -15,6 +16,7 @@ from labeler.domain import schema as schema_mod
 from labeler.services import schema as schema_svc
 from ui import actions as actions_mod
 from ui.controllers import document as document_mod
+from ui.dialogs import attributes_tab
 
 _ID = QtCore.Qt.ItemDataRole.UserRole + 1
 
@@ -89,7 +91,8 @@ class SchemaEditor(QtWidgets.QDialog):
         classes_tab = self._classes_tab()
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.addTab(classes_tab, "&Classes")
-        self.tabs.addTab(self._attributes_tab(), "A&ttributes")
+        self.attributes_tab = attributes_tab.AttributesTab(doc, self._edit)
+        self.tabs.addTab(self.attributes_tab, "A&ttributes")
         close = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout = QtWidgets.QVBoxLayout(self)
@@ -174,20 +177,6 @@ class SchemaEditor(QtWidgets.QDialog):
         order.insert(j, order.pop(i))
         return self._edit(schema_svc.reorder_classes, order)
 
-    def add_attribute(
-        self,
-        name: str,
-        kind: schema_mod.AttributeKind,
-        choices: Sequence[str] = (),
-        default: str | None = None,
-    ) -> bool:
-        return self._edit(
-            schema_svc.add_attribute, name, kind, choices=list(choices), default=default or None
-        )
-
-    def remove_attribute(self, name: str) -> bool:
-        return self._edit(schema_svc.remove_attribute, name)
-
     def move_removed(self, removed_id: str, target_id: str) -> bool:
         """Move the labels left on a removed class to a live class (sync sends them again)."""
         done = self._edit(schema_svc.move_labels, removed_id, target_id)
@@ -212,90 +201,6 @@ class SchemaEditor(QtWidgets.QDialog):
         return self._edit(schema_svc.delete_class, class_id, reassign_to=reassign)
 
     # --- internals --------------------------------------------------------------------------
-
-    def _attributes_tab(self) -> QtWidgets.QWidget:
-        """The project's own attributes: a list, a form to add one, and Remove."""
-        tab = QtWidgets.QWidget()
-        self.attributes = QtWidgets.QListWidget()
-        self.attributes.setObjectName("schemaAttributes")
-        self.attr_name = QtWidgets.QLineEdit()
-        self.attr_name.setObjectName("attributeName")
-        self.attr_kind = QtWidgets.QComboBox()
-        self.attr_kind.setObjectName("attributeKind")
-        for kind, text in (
-            (schema_mod.AttributeKind.BOOL, "yes / no"),
-            (schema_mod.AttributeKind.CHOICE, "one of several choices"),
-            (schema_mod.AttributeKind.TEXT, "free text"),
-        ):
-            self.attr_kind.addItem(text, kind)
-        self.attr_choices = QtWidgets.QLineEdit()
-        self.attr_choices.setObjectName("attributeChoices")
-        self.attr_choices.setPlaceholderText("comma-separated, e.g. red, green, blue")
-        self.attr_default = QtWidgets.QLineEdit()
-        self.attr_default.setObjectName("attributeDefault")
-        self.attr_default.setPlaceholderText("optional")
-        self.attr_kind.currentIndexChanged.connect(lambda _index: self._on_kind_changed())
-        self._on_kind_changed()
-        add = QtWidgets.QPushButton("Add attribute")
-        add.setAutoDefault(False)
-        add.clicked.connect(self._on_add_attribute)
-        remove = QtWidgets.QPushButton("Remove selected")
-        remove.setAutoDefault(False)
-        remove.clicked.connect(self._on_remove_attribute)
-        form = QtWidgets.QFormLayout()
-        form.addRow("Name", self.attr_name)
-        form.addRow("Kind", self.attr_kind)
-        form.addRow("Choices", self.attr_choices)
-        form.addRow("Default", self.attr_default)
-        form.addRow("", add)
-        form.addRow("", remove)
-        note = QtWidgets.QLabel(
-            "Every shape also has difficult, truncated, occluded and crowd. Removing an attribute "
-            "keeps the values already given in the shapes' history."
-        )
-        note.setWordWrap(True)
-        layout = QtWidgets.QHBoxLayout(tab)
-        layout.addWidget(self.attributes, 1)
-        right = QtWidgets.QVBoxLayout()
-        right.addLayout(form)
-        right.addWidget(note)
-        right.addStretch(1)
-        layout.addLayout(right)
-        return tab
-
-    def _kind(self) -> schema_mod.AttributeKind:
-        # Qt hands the item data back as plain text: make it the enum again.
-        return schema_mod.AttributeKind(str(self.attr_kind.currentData()))
-
-    def _on_kind_changed(self) -> None:
-        self.attr_choices.setEnabled(self._kind() is schema_mod.AttributeKind.CHOICE)
-        self.attr_default.setEnabled(self._kind() is not schema_mod.AttributeKind.BOOL)
-
-    def _on_add_attribute(self) -> None:
-        kind = self._kind()
-        choices = [c for c in self.attr_choices.text().split(",") if c.strip()]
-        default = self.attr_default.text().strip() if self.attr_default.isEnabled() else ""
-        if self.add_attribute(self.attr_name.text(), kind, choices, default):
-            self.attr_name.clear()
-            self.attr_choices.clear()
-            self.attr_default.clear()
-
-    def _on_remove_attribute(self) -> None:
-        item = self.attributes.currentItem()
-        if item is None:
-            self._on_error("Select the attribute to remove")
-            return
-        self.remove_attribute(str(item.data(_ID)))
-
-    def _fill_attributes(self, schema: schema_mod.LabelSchema) -> None:
-        self.attributes.clear()
-        for attr in schema.attributes:
-            kind = {"bool": "yes / no", "choice": "choice", "text": "text"}[attr.kind.value]
-            extra = f": {', '.join(attr.choices)}" if attr.choices else ""
-            default = f" (default {attr.default})" if attr.default not in (None, "") else ""
-            item = QtWidgets.QListWidgetItem(f"{attr.name} — {kind}{extra}{default}")
-            item.setData(_ID, attr.name)
-            self.attributes.addItem(item)
 
     def _removed_box(self) -> QtWidgets.QGroupBox:
         """Labels left on classes removed meanwhile (by a teammate, through sync), if any."""
@@ -362,7 +267,7 @@ class SchemaEditor(QtWidgets.QDialog):
             if cls.id == current:
                 self.list.setCurrentItem(item)
         self.list.blockSignals(False)
-        self._fill_attributes(schema)
+        self.attributes_tab.fill(schema)
         removed = self._doc.read(schema_svc.removed_in_use)
         self.removed.clear()
         for class_id, name, n in removed:
