@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -142,3 +143,29 @@ def test_labeler_maintain_runs_it_once(
     missing = "sqlite:////nonexistent-folder/x.db"
     assert server_cli.main(["maintain", "--db", missing]) == 1
     assert "labeler maintain:" in capsys.readouterr().err
+
+
+def test_a_failing_round_is_logged_and_the_next_one_still_comes(tmp_path: Any) -> None:
+    """The database away (a network cut to PostgreSQL, a file gone): maintenance says so in the
+    log and tries again at the next interval; the service is never taken down by it."""
+    broken = sa.create_engine(f"sqlite:///{tmp_path / 'missing' / 'server.db'}")
+    failures = threading.Event()
+
+    class Counting(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.getMessage() == "maintenance failed" and record.exc_info:
+                self.seen = getattr(self, "seen", 0) + 1
+                if self.seen >= 2:
+                    failures.set()
+
+    handler = Counting()
+    logging.getLogger(maintenance.__name__).addHandler(handler)
+    keeper = maintenance.Maintainer(broken, maintenance.Policy(), interval=0.01, first_after=0.0)
+    keeper.start()
+    try:
+        assert failures.wait(30)  # two rounds failed, and the loop went on after the first
+    finally:
+        keeper.stop()
+        logging.getLogger(maintenance.__name__).removeHandler(handler)
+        broken.dispose()
+    assert not keeper._thread.is_alive()
