@@ -5,12 +5,9 @@ from __future__ import annotations
 import argparse
 import shutil
 import tempfile
-import urllib.parse
 import zipfile
 from pathlib import Path
 from typing import Any
-
-import requests
 
 from labeler import cli
 from labeler.domain import status as status_mod
@@ -212,54 +209,39 @@ def _remote_query(args: argparse.Namespace) -> dict[str, Any]:
     return query
 
 
-def _server_error(response: requests.Response, args: argparse.Namespace) -> cli.CliError:
-    try:
-        body = response.json()
-        message = body.get("message") or body.get("detail") or response.reason
-    except ValueError:
-        message = response.text[:200] or response.reason
-    template = _REMOTE_ERRORS.get(response.status_code, "the server answered {status}: {message}")
+def _server_error(exc: Any, args: argparse.Namespace) -> cli.CliError:
+    """The sync client's error (``client.ApiError``) in words for ``export --remote``."""
+    if exc.status == 0:
+        return cli.CliError(
+            f"cannot reach the server at {args.remote} ({exc.message}); check --remote and the "
+            "network"
+        )
+    template = _REMOTE_ERRORS.get(exc.status, "the server answered {status}: {message}")
     text = template.format(
         env=sync.KEY_ENV, project=args.remote_project, url=args.remote,
-        status=response.status_code, message=message,
+        status=exc.status, message=exc.message,
     )  # fmt: skip
-    request_id = response.headers.get("x-request-id")
-    return cli.CliError(text + (f" (request id {request_id})" if request_id else ""))
+    return cli.CliError(text + (f" (request id {exc.request_id})" if exc.request_id else ""))
 
 
 def _download(args: argparse.Namespace, into: Path) -> None:
-    """The server's zip of the export, written to ``into``."""
+    """The server's zip of the export, written to ``into``, through the sync client (the same
+    key lookup, Entra ID tokens and errors as ``labeler sync``)."""
+    from labeler import cli_sync
     from labeler.sync import client as client_mod
 
-    base_url = args.remote.rstrip("/")
-    project = urllib.parse.quote(args.remote_project, safe="")
-    headers = {}
-    key = sync.find_key(base_url, args.key) or sync.find_key(args.remote, args.key)
-    if key:
-        headers[client_mod.KEY_HEADER] = key
-    from labeler import cli_sync
-
-    source = cli_sync.options().token_source
-    if source is not None:
-        try:
-            headers["Authorization"] = f"Bearer {source.token()}"
-        except sync.SignInError as exc:
-            raise cli.CliError(str(exc)) from exc
-    url = f"{base_url}/v1/projects/{project}/export"
+    options = cli_sync.options(args.key)
+    key = sync.find_key(args.remote.rstrip("/"), options.key) or sync.find_key(args.remote)
+    client = client_mod.SyncClient(
+        args.remote, key=key, timeout=(10, 600), token_source=options.token_source
+    )
     try:
-        with requests.get(
-            url, params=_remote_query(args), headers=headers, stream=True, timeout=(10, 600)
-        ) as response:
-            if response.status_code >= 400:
-                raise _server_error(response, args)
-            with into.open("wb") as f:
-                for chunk in response.iter_content(1 << 20):
-                    f.write(chunk)
-    except requests.RequestException as exc:
-        raise cli.CliError(
-            f"cannot reach the server at {args.remote} ({type(exc).__name__}); check --remote "
-            "and the network"
-        ) from exc
+        with client, into.open("wb") as f:
+            client.download_export(args.remote_project, _remote_query(args), f.write)
+    except client_mod.ApiError as exc:
+        raise _server_error(exc, args) from exc
+    except sync.SyncError as exc:  # Entra ID sign-in failed
+        raise cli.CliError(str(exc)) from exc
 
 
 def export_remote(args: argparse.Namespace) -> int:

@@ -100,7 +100,7 @@ class SyncClient:
         token: an Entra ID access token, sent as ``Authorization: Bearer``.
         token_source: gives the access token for each call instead (``entra.TokenSource``); a
             401 makes it fetch a fresh one, and the call is made once more.
-        timeout: seconds for each call (connect and read).
+        timeout: seconds for each call (connect and read), or a (connect, read) pair.
         headers: extra headers for every call.
     """
 
@@ -109,7 +109,7 @@ class SyncClient:
         base_url: str,
         key: str | None = None,
         token: str | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
         headers: Mapping[str, str] | None = None,
         token_source: TokenSource | None = None,
     ) -> None:
@@ -244,7 +244,22 @@ class SyncClient:
         self, project: str, sha256: str, write: Callable[[bytes], object], chunk: int = 1 << 20
     ) -> int:
         """Stream an image's bytes to ``write`` (never all in memory); returns the byte count."""
-        response = self._send("GET", f"{self._p(project)}/blobs/{sha256}", stream=True)
+        return self._stream(f"{self._p(project)}/blobs/{sha256}", write, chunk)
+
+    def download_export(
+        self,
+        project: str,
+        params: Mapping[str, Any],
+        write: Callable[[bytes], object],
+        chunk: int = 1 << 20,
+    ) -> int:
+        """Stream the server's export of ``project`` (a zip) to ``write``; returns the size."""
+        return self._stream(f"{self._p(project)}/export", write, chunk, params=dict(params))
+
+    def _stream(
+        self, path: str, write: Callable[[bytes], object], chunk: int, **kwargs: Any
+    ) -> int:
+        response = self._send("GET", path, stream=True, **kwargs)
         size = 0
         try:
             for piece in response.iter_content(chunk):
