@@ -33,8 +33,9 @@ from labeler.domain import geometry as geo
 from labeler.services import annotate, indexing, sync
 from labeler.services import project as project_mod
 from labeler.store import models
-from labeler.sync import client as client_mod
-from labeler.sync import link, outbox, protocol
+from labeler.sync.engine import link, outbox
+from labeler.sync.wire import client as client_mod
+from labeler.sync.wire import protocol
 
 T = TypeVar("T")
 REMOTE = "team"

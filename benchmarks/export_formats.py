@@ -35,7 +35,7 @@ from PIL import Image
 
 from benchmarks import common
 from labeler.domain import ids
-from labeler.formats import base, coco, export, yolo
+from labeler.formats import base, coco, export, writing, yolo
 from labeler.services import exporting, indexing
 from labeler.services import project as project_mod
 
@@ -165,7 +165,7 @@ def measure_coco(
     objects = sum(len(d["annotations"]) for d in docs.values())
 
     def limit(folder: Path) -> None:
-        with export.gc_paused():  # the best plain Python does: no collector passes either
+        with writing.gc_paused():  # the best plain Python does: no collector passes either
             read_rows(project.path)
             for name, doc in docs.items():
                 (folder / name).write_bytes(orjson.dumps(doc))

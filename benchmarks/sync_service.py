@@ -36,8 +36,8 @@ from typing import Any
 import requests
 import sqlalchemy as sa
 
-from labeler.sync import client as client_mod
-from labeler.sync import protocol
+from labeler.sync.wire import client as client_mod
+from labeler.sync.wire import protocol
 
 CLASS_ID = uuid.UUID("00000000-0000-4000-8000-00000000be01")
 WHEN = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)

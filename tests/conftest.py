@@ -19,3 +19,14 @@ def _isolated_user_dirs(
     monkeypatch.setenv("LABELER_CACHE_DIR", str(data / "cache"))
     monkeypatch.setenv("LABELER_USER", os.environ.get("LABELER_TEST_USER", "tester"))
     yield data
+
+
+_QT_FIXTURES = frozenset({"qapp", "qtbot", "qtmodeltester"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs a Qt application as ``gui`` (``-m "not gui"`` runs the rest)."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & _QT_FIXTURES or item.nodeid.startswith("tests/ui/"):
+            item.add_marker(pytest.mark.gui)

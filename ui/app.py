@@ -14,15 +14,15 @@ from labeler.services import images as images_svc
 from labeler.services import project as project_svc
 from labeler.services import recent
 from labeler.services import sync as sync_svc
+from ui import document as document_mod
+from ui import lifecycle as lifecycle_mod
 from ui import main_window as main_window_mod
 from ui import settings as settings_mod
 from ui import tasks as tasks_mod
 from ui.browser import widget as browser_mod
 from ui.canvas import canvas as canvas_mod
 from ui.controllers import datasets as datasets_mod
-from ui.controllers import document as document_mod
 from ui.controllers import indexer as indexer_mod
-from ui.controllers import lifecycle as lifecycle_mod
 from ui.controllers import projects as projects_mod
 from ui.controllers import sync as sync_mod
 from ui.dialogs import sync_dialog

@@ -1,8 +1,9 @@
 """Undo commands. Each calls one service method through the document and keeps just enough state
 to reverse it; none touches a widget (views redraw from the changes the document announces).
 
-A command whose service call is refused makes itself obsolete, so the undo stack drops it instead
-of keeping a step that never happened.
+A command whose service call is refused, on redo or on undo, makes itself obsolete: the undo stack
+drops it instead of keeping a step that never happened (or that cannot be taken back), and the
+document has already told the user why.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from labeler.domain import ids
 from labeler.domain import status as status_mod
 from labeler.services import annotate as annotate_svc
 from labeler.services import review as review_svc
-from ui.controllers import document as document_mod
+from ui import document as document_mod
 
 
 class _Command(QtGui.QUndoCommand):
@@ -60,7 +61,7 @@ class AddShapes(_Command):
         self._run(ok)
 
     def undo(self) -> None:
-        self._doc.edit(annotate_svc.delete_annotations, self.ids)
+        self._run(self._doc.edit(annotate_svc.delete_annotations, self.ids))
 
 
 class DeleteShapes(_Command):
@@ -74,7 +75,7 @@ class DeleteShapes(_Command):
         self._run(self._doc.edit(annotate_svc.delete_annotations, self.ids))
 
     def undo(self) -> None:
-        self._doc.edit(annotate_svc.restore_annotations, self.ids)
+        self._run(self._doc.edit(annotate_svc.restore_annotations, self.ids))
 
 
 class EditShapes(_Command):
@@ -95,7 +96,7 @@ class EditShapes(_Command):
         self._run(self._doc.edit(annotate_svc.update_annotations, self._new))
 
     def undo(self) -> None:
-        self._doc.edit(annotate_svc.update_annotations, self._old)
+        self._run(self._doc.edit(annotate_svc.update_annotations, self._old))
 
 
 class SetTags(_Command):
@@ -117,7 +118,7 @@ class SetTags(_Command):
         self._run(self._doc.edit(annotate_svc.set_tags, self.image_id, self._new))
 
     def undo(self) -> None:
-        self._doc.edit(annotate_svc.set_tags, self.image_id, self._old)
+        self._run(self._doc.edit(annotate_svc.set_tags, self.image_id, self._old))
 
 
 class SetStatus(_Command):
@@ -143,7 +144,7 @@ class SetStatus(_Command):
     def undo(self) -> None:
         # Going back to "rejected" needs a comment by the service's rule; say it was an undo.
         note = "restored by undo" if self._old is status_mod.ImageStatus.REJECTED else None
-        self._doc.edit(review_svc.set_status, [self.image_id], self._old, note)
+        self._run(self._doc.edit(review_svc.set_status, [self.image_id], self._old, note))
 
 
 def change_class(

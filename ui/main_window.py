@@ -8,11 +8,11 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from labeler.domain import schema as schema_mod
 from ui import actions as actions_mod
+from ui import document
 from ui import settings as settings_mod
 from ui.controllers import (
     current,
     dialogs,
-    document,
     keys,
     labeling,
     levels,

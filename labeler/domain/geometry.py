@@ -8,6 +8,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from labeler import errors
+
 
 class ShapeKind(enum.StrEnum):
     """What an annotation is."""
@@ -17,7 +19,7 @@ class ShapeKind(enum.StrEnum):
     POLYGON = "polygon"
 
 
-class GeometryError(ValueError):
+class GeometryError(errors.UserError, ValueError):
     """A geometry that cannot be stored or drawn (wrong shape, NaN, too few points)."""
 
 

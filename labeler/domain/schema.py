@@ -7,6 +7,8 @@ import enum
 import re
 from typing import Any
 
+from labeler import errors
+
 
 class TagMode(enum.StrEnum):
     """How image-level tags work in a project."""
@@ -35,7 +37,7 @@ PALETTE: tuple[str, ...] = (
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
-class SchemaError(ValueError):
+class SchemaError(errors.UserError, ValueError):
     """An edit to the schema that would leave it inconsistent (duplicate name, hotkey clash...)."""
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 
+from labeler import errors
+
 
 class ImageStatus(enum.StrEnum):
     """Where an image stands in the labeling workflow.
@@ -30,15 +32,19 @@ LABELED: frozenset[ImageStatus] = frozenset(
 )
 
 
+class StatusError(errors.UserError, ValueError):
+    """A status name that names no status."""
+
+
 def parse_status(text: str) -> ImageStatus:
     """Parse a status name as a user types it (``needs-review``, ``Needs review``...).
 
     Raises:
-        ValueError: with the list of valid names when ``text`` names no status.
+        StatusError: with the list of valid names when ``text`` names no status.
     """
     key = text.strip().lower().replace("-", "_").replace(" ", "_")
     try:
         return ImageStatus(key)
     except ValueError:
         names = ", ".join(s.value for s in ImageStatus)
-        raise ValueError(f"unknown status {text!r}; expected one of: {names}") from None
+        raise StatusError(f"unknown status {text!r}; expected one of: {names}") from None

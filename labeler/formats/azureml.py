@@ -86,7 +86,7 @@ def parse_task(task: str | None, samples: Sequence[base.Sample] = ()) -> str:
         chosen = default_task(samples)
         key = chosen if chosen in ("multiclass", "multilabel") else "multiclass"
     if key not in TASKS:
-        raise ValueError(f"Azure ML tasks are {', '.join(TASKS)}; {task!r} is not one of them")
+        raise base.OptionError(f"Azure ML tasks are {', '.join(TASKS)}; {task!r} is not one of them")
     return key
 
 
@@ -103,7 +103,7 @@ def check_prefix(prefix: str) -> str:
         or "/datastores/" not in prefix
         or "/paths" not in prefix
     ):
-        raise ValueError(
+        raise base.OptionError(
             f"image URL prefix {prefix!r} should look like azureml://subscriptions/<id>/"
             "resourcegroups/<rg>/workspaces/<ws>/datastores/<datastore>/paths/<folder>/"
         )

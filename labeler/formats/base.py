@@ -13,11 +13,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from labeler import errors
 from labeler.domain import geometry as geo
 from labeler.domain import status as status_mod
 
 
-class FormatError(ValueError):
+class FormatError(errors.UserError, ValueError):
     """A dataset file that cannot be read. The message names the file and the place in it."""
 
     def __init__(self, path: str | Path, where: str, message: str) -> None:
@@ -25,6 +26,10 @@ class FormatError(ValueError):
         self.where = where
         self.reason = message
         super().__init__(f"{path}: {where}: {message}" if where else f"{path}: {message}")
+
+
+class OptionError(errors.UserError, ValueError):
+    """An export or import option a format cannot take (an unknown task, say)."""
 
 
 class ImageMode(enum.StrEnum):

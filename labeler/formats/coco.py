@@ -39,7 +39,7 @@ import orjson
 import labeler
 from labeler.domain import geometry as geo
 from labeler.domain import status as status_mod
-from labeler.formats import base, export, imagefiles, splits
+from labeler.formats import base, imagefiles, splits, writing
 
 #: Coordinates may pass the image edge by this much (pixels) before a reader rejects them:
 #: tools round to the nearest pixel or float, not to the edge.
@@ -105,7 +105,7 @@ def _annotation(
         xs, ys = flat[0::2], flat[1::2]
         x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
         if x0 < 0 or y0 < 0 or x1 > width or y1 > height:
-            g, _ = export.clip_polygon(g, width, height)
+            g, _ = writing.clip_polygon(g, width, height)
             report.add("clipped_to_image", where, "polygon points moved to the image edges")
             flat = g.flat()
             xs, ys = flat[0::2], flat[1::2]
@@ -209,10 +209,10 @@ class CocoWriter:
         per_split: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
         written: list[str] = []
         annotation_id = 0
-        with export.gc_paused():
+        with writing.gc_paused():
             for image_id, sample in enumerate(items, 1):
                 image = sample.image
-                rel = export.safe_rel_path(image.rel_path)
+                rel = writing.safe_rel_path(image.rel_path)
                 images, annotations = per_split.setdefault(sample.split, ([], []))
                 images.append(
                     {"id": image_id, "file_name": rel, "width": image.width, "height": image.height}

@@ -14,60 +14,16 @@ only inside the functions that need it.
 from __future__ import annotations
 
 import collections
-import contextlib
 import dataclasses
-import gc
 import shutil
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path, PurePosixPath
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
-from labeler.domain import geometry as geo
+from labeler import errors
 from labeler.domain import status as status_mod
 from labeler.formats import base, manifest, registry, splits
-
-# --------------------------------------------------------------------------- helpers for writers
-
-
-def safe_rel_path(rel_path: str) -> str:
-    """``rel_path`` as a posix path that stays inside the folder it is joined to.
-
-    Raises:
-        ValueError: for absolute paths and paths climbing out with ``..``.
-    """
-    rel = rel_path.replace("\\", "/")
-    parts = rel.split("/")
-    if rel.startswith("/") or ".." in parts or not rel.strip("/"):
-        raise ValueError(f"image path {rel_path!r} must be relative and stay inside the dataset")
-    if "" in parts or "." in parts:  # a//b or ./a: rare, so pathlib tidies it off the fast path
-        return PurePosixPath(rel).as_posix()
-    return rel
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a writer builds 100,000s of small objects.
-
-    The objects are not cyclic; without the pause Python rescans the whole (large) heap many
-    times over, which costs more than building the output itself.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def clip_polygon(polygon: geo.Polygon, w: float, h: float) -> tuple[geo.Polygon, bool]:
-    """``polygon`` with its points moved into a ``w`` × ``h`` image, and whether any moved."""
-    points = tuple((min(max(x, 0.0), w), min(max(y, 0.0), h)) for x, y in polygon.points)
-    if points == polygon.points:
-        return polygon, False
-    return geo.Polygon(points), True
-
 
 # --------------------------------------------------------------------------- running an export
 
@@ -115,7 +71,7 @@ class ExportResult:
     files: tuple[str, ...]
 
 
-class ExportError(ValueError):
+class ExportError(errors.UserError, ValueError):
     """An export that cannot start (bad options, a folder that must not be replaced)."""
 
 

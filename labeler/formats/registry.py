@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import types
 
+from labeler import errors
 from labeler.formats import base
 
 #: Format name → module inside ``labeler.formats``.
@@ -27,7 +28,7 @@ _MODULES: dict[str, str] = {
 FORMAT_NAMES: tuple[str, ...] = tuple(_MODULES)
 
 
-class FormatUnavailable(ValueError):
+class FormatUnavailable(errors.UserError, ValueError):
     """The format is unknown, or labeler does not read (or write) it."""
 
 

@@ -9,7 +9,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
+from labeler import errors
+
 SPLIT_NAMES: tuple[str, ...] = ("train", "val", "test")
+
+
+class SplitError(errors.UserError, ValueError):
+    """Split ratios a user gave that cannot be used."""
 
 
 def parse_ratios(text: str) -> tuple[float, ...]:
@@ -21,11 +27,11 @@ def parse_ratios(text: str) -> tuple[float, ...]:
     try:
         values = tuple(float(v) for v in text.split(","))
     except ValueError:
-        raise ValueError(f"split {text!r}: expected numbers like 0.8,0.1,0.1") from None
+        raise SplitError(f"split {text!r}: expected numbers like 0.8,0.1,0.1") from None
     if not 1 <= len(values) <= len(SPLIT_NAMES):
-        raise ValueError(f"split {text!r}: give 1 to {len(SPLIT_NAMES)} ratios (train,val,test)")
+        raise SplitError(f"split {text!r}: give 1 to {len(SPLIT_NAMES)} ratios (train,val,test)")
     if any(v < 0 for v in values) or sum(values) <= 0:
-        raise ValueError(f"split {text!r}: ratios must be non-negative and not all zero")
+        raise SplitError(f"split {text!r}: ratios must be non-negative and not all zero")
     total = sum(values)
     return tuple(v / total for v in values)
 

@@ -34,7 +34,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from labeler.domain import geometry as geo
-from labeler.formats import base, export, imagefiles, splits, yolo_read
+from labeler.formats import base, imagefiles, splits, writing, yolo_read
 
 TASKS: tuple[str, ...] = ("detect", "segment", "classify")
 
@@ -157,7 +157,7 @@ def _rows(
             if isinstance(g, geo.Box):
                 report.add("box_to_polygon", f"{where} label {index}", "box written as 4 points")
                 g = geo.Polygon(((g.x, g.y), (g.x1, g.y), (g.x1, g.y1), (g.x, g.y1)))
-            g, clipped = export.clip_polygon(g, w, h)
+            g, clipped = writing.clip_polygon(g, w, h)
             if clipped:
                 report.add("clipped_to_image", f"{where} label {index}", "points moved to the edge")
             points = " ".join(f"{x / w + 0.0:.6f} {y / h + 0.0:.6f}" for x, y in g.points)
@@ -223,7 +223,7 @@ class YoloWriter:
         items = list(samples)
         task = options.task or default_task(items)
         if task not in TASKS:
-            raise ValueError(f"unknown YOLO task {task!r}; expected one of: {', '.join(TASKS)}")
+            raise base.OptionError(f"unknown YOLO task {task!r}; expected one of: {', '.join(TASKS)}")
         if task == "classify":
             return _write_classify(items, out, options, report, progress)
         ids = {name: i for i, name in enumerate(options.classes)}
@@ -231,9 +231,9 @@ class YoloWriter:
         written: list[str] = []
         made: set[str] = set()
         root = str(out)
-        with export.gc_paused():
+        with writing.gc_paused():
             for done, sample in enumerate(items, 1):
-                rel = export.safe_rel_path(sample.image.rel_path)
+                rel = writing.safe_rel_path(sample.image.rel_path)
                 target = names.setdefault(sample.split, _Names()).claim(
                     _image_rel(rel, report), True, report
                 )
@@ -277,7 +277,7 @@ def _write_classify(
     folders: dict[str, _Names] = {}
     written: list[str] = []
     for done, sample in enumerate(items, 1):
-        rel = export.safe_rel_path(sample.image.rel_path)
+        rel = writing.safe_rel_path(sample.image.rel_path)
         tags: list[str] = []
         for index, label in enumerate(sample.labels):
             if label.class_name not in class_folder:

@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
 
+from labeler import errors
+
 #: Decoding stops before reading pixels of an image larger than this (Pillow's own hard limit).
 DEFAULT_MAX_PIXELS = 178_956_970
 
@@ -43,7 +45,7 @@ _TRANSPOSE: dict[int, PILImage.Transpose] = {
 _DEEP_GREY = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I"})
 
 
-class DecodeError(Exception):
+class DecodeError(errors.UserError):
     """An image that cannot be shown; ``str(error)`` is a sentence a user can read."""
 
 

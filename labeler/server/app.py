@@ -22,7 +22,7 @@ from labeler.server.routes import (
 )
 from labeler.server.storage import blobs as blobs_mod
 from labeler.server.storage import db
-from labeler.sync import protocol
+from labeler.sync.wire import protocol
 
 DESCRIPTION = """\
 Team sync for labeler: projects, label schemas, image manifests and bytes, a change feed

@@ -11,7 +11,7 @@ from fastapi import exceptions as fastapi_exc
 from starlette import exceptions as starlette_exc
 
 from labeler.server.storage import errors as storage_errors
-from labeler.sync import protocol
+from labeler.sync.wire import protocol
 
 log = logging.getLogger(__name__)
 

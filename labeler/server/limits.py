@@ -12,7 +12,7 @@ from typing import Any
 
 from starlette import types
 
-from labeler.sync import protocol
+from labeler.sync.wire import protocol
 
 _BLOB_PATH = re.compile(r"^/v1/projects/[^/]+/blobs/[^/]+$")
 

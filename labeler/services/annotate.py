@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from labeler import errors
 from labeler.domain import annotation as ann_mod
 from labeler.domain import geometry as geo
 from labeler.domain import ids
@@ -25,7 +26,7 @@ from labeler.store import models, types
 A = models.AnnotationRow
 
 
-class AnnotationError(ValueError):
+class AnnotationError(errors.UserError, ValueError):
     """An edit that cannot be applied (unknown image, class or annotation; wrong geometry)."""
 
 

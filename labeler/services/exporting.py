@@ -13,7 +13,7 @@ import orjson
 import sqlalchemy as sa
 
 from labeler.domain import geometry as geo
-from labeler.formats import base, export
+from labeler.formats import base, export, writing
 from labeler.services import annotate, images, schema
 from labeler.services import project as project_mod
 from labeler.store import models
@@ -41,7 +41,7 @@ def read_samples(
     """:func:`samples` as a list (all of it is read at once)."""
     wanted = [s.value for s in statuses]
     # 100,000s of rows and labels: without the pause Python rescans the growing heap many times.
-    with export.gc_paused(), project.read() as session:
+    with writing.gc_paused(), project.read() as session:
         # Core statements on the connection: the ORM layer would add per-row work for nothing.
         connection = session.connection()
         live = models.LabelClassRow
@@ -175,7 +175,7 @@ def export_project(
     skipped = base.Report()
     # The whole export builds 100,000s of short-lived, acyclic objects (rows, labels, output
     # dicts): with the collector running, Python rescans them over and over for nothing.
-    with export.gc_paused():
+    with writing.gc_paused():
         result = export.export_dataset(
             samples(project, options.statuses, skipped),
             format=format,

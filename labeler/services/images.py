@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from labeler import errors
 from labeler.domain import image as image_mod
 from labeler.domain import status as status_mod
 from labeler.services import project as project_mod
@@ -34,6 +35,13 @@ class ImageFilter:
     text: str | None = None
     problems: bool | None = None
     labeled: bool | None = None
+
+
+class ImageNotFound(errors.UserError, KeyError):
+    """An image id the project does not have."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
 
 
 def _where(flt: ImageFilter | None) -> list[sa.ColumnElement[bool]]:
@@ -111,10 +119,14 @@ def get_images(project: project_mod.Project, image_ids: Sequence[str]) -> list[i
 
 
 def get_image(project: project_mod.Project, image_id: str) -> image_mod.Image:
-    """One image. Raises KeyError for an unknown id."""
+    """One image.
+
+    Raises:
+        ImageNotFound: for an id the project does not have (it may have been removed by a scan).
+    """
     images = get_images(project, [image_id])
     if not images:
-        raise KeyError(f"no image {image_id} in {project.path}")
+        raise ImageNotFound(f"no image {image_id} in {project.path}")
     return images[0]
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from labeler import errors
 from labeler.domain import annotation as ann_mod
 from labeler.domain import geometry as geo
 from labeler.domain import ids
@@ -31,7 +32,7 @@ from labeler.store import models, types
 S = status_mod.ImageStatus
 
 
-class ImportFailed(ValueError):
+class ImportFailed(errors.UserError, ValueError):
     """An import that cannot be applied; nothing was changed."""
 
 
@@ -68,7 +69,7 @@ def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
     for pair in pairs:
         old, sep, new = pair.partition("=")
         if not sep or not old.strip() or not new.strip():
-            raise ValueError(f"--map {pair!r}: expected OLD=NEW")
+            raise ImportFailed(f"--map {pair!r}: expected OLD=NEW")
         out[old.strip()] = new.strip()
     return out
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 import labeler
-from labeler import paths
+from labeler import errors, paths
 from labeler.domain import ids
 from labeler.domain import schema as schema_mod
 from labeler.store import database, models, types
@@ -25,7 +25,7 @@ PROJECT_SUFFIX = ".labeler"
 DEFAULT_MAX_PIXELS = 200_000_000
 
 
-class ProjectError(Exception):
+class ProjectError(errors.UserError):
     """A project that cannot be created or opened; the message says why and what to do."""
 
 

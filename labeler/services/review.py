@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
+from labeler import errors
 from labeler.domain import ids
 from labeler.domain import status as status_mod
 from labeler.domain.changes import Changes
@@ -18,7 +19,7 @@ from labeler.store import models, types
 S = status_mod.ImageStatus
 
 
-class ReviewError(ValueError):
+class ReviewError(errors.UserError, ValueError):
     """A status change that cannot be made (unknown image, reject without a comment)."""
 
 

@@ -16,19 +16,21 @@ from labeler import paths
 from labeler.domain import changes as changes_mod
 from labeler.services import indexing
 from labeler.services import project as project_mod
-from labeler.sync import blobs, conflicts, engine, entra, link, outbox, records, retry
-from labeler.sync import client as client_mod
+from labeler.sync.engine import blobs, conflicts, link, outbox, records, resolve, rounds
+from labeler.sync.wire import client as client_mod
+from labeler.sync.wire import entra, retry
+from labeler.sync.wire import errors as sync_errors
 
 KEYRING_SERVICE = "labeler"
 KEY_ENV = "LABELER_KEY"
 
-SyncError = retry.SyncError
-ConfigurationError = retry.ConfigurationError
-OfflineError = retry.OfflineError
-NotLinked = engine.NotLinked
+SyncError = sync_errors.SyncError
+ConfigurationError = sync_errors.ConfigurationError
+OfflineError = sync_errors.OfflineError
+NotLinked = rounds.NotLinked
 ConflictError = conflicts.ConflictError
 Choice = conflicts.Choice
-SyncReport = engine.SyncReport
+SyncReport = rounds.SyncReport
 Conflict = conflicts.Conflict
 
 
@@ -129,13 +131,13 @@ def entra_sign_in(
     )
 
 
-def _engine(project: project_mod.Project, url: str, options: Options) -> engine.SyncEngine:
+def _engine(project: project_mod.Project, url: str, options: Options) -> rounds.SyncEngine:
     client = options.make_client(url, find_key(url, options.key), options.timeout)
     client.token_source = options.token_source
     retrier = retry.Retrier(url, options.policy)
     if options.sleep is not None:
         retrier.sleep = options.sleep
-    return engine.SyncEngine(project.db, client, retrier)
+    return rounds.SyncEngine(project.db, client, retrier)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -254,14 +256,14 @@ def resolve_conflict(
     project: project_mod.Project, conflict_id: str, choice: Choice
 ) -> changes_mod.Changes:
     """Resolve a conflict: ``mine`` pushes at the next sync, ``theirs``/``both`` apply now."""
-    from labeler.sync import apply
+    from labeler.sync.engine import apply
 
     found = conflicts.find(project.db, conflict_id)
     out = apply.Applied()
     with records.write(project.db) as session:
         row = session.get(type(found), found.id)
         assert row is not None
-        made = conflicts.resolve(session, row, choice, out)
+        made = resolve.resolve(session, row, choice, out)
     annotations = set(out.annotations) | ({made} if made else set())
     if found.kind == "annotation":
         annotations.add(found.annotation_id)

@@ -20,6 +20,8 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, orm
 
+from labeler import errors
+
 #: The newest schema revision this labeler knows. A test checks it equals Alembic's head, and opening a
 #: project compares against it without loading the migration scripts (they cost ~100 ms to import).
 SCHEMA_HEAD = "0003"
@@ -29,7 +31,7 @@ BUSY_TIMEOUT_MS = 15_000
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-class StoreError(Exception):
+class StoreError(errors.UserError):
     """A project file that cannot be used, with a message a user can act on."""
 
 

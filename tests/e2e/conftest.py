@@ -28,7 +28,7 @@ from labeler.services import annotate, indexing, schema, sync
 from labeler.services import images as images_svc
 from labeler.services import project as project_mod
 from labeler.store import models
-from labeler.sync import retry
+from labeler.sync.wire import retry
 from tests.helpers import images
 from tests.server import live
 

@@ -13,8 +13,9 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail
 from keyring.compat import properties
 
-from labeler import cli, cli_sync
-from labeler.sync import retry
+from labeler import cli
+from labeler.cli import sync as cli_sync
+from labeler.sync.wire import retry
 from tests.e2e.conftest import Service, Workstation, WorkstationFactory
 
 

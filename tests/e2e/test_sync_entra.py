@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from labeler.services import annotate, sync
-from labeler.sync import entra
+from labeler.sync.wire import entra
 from tests.e2e.conftest import Service, WorkstationFactory, running_service
 from tests.server.gateway.test_tokens import AUDIENCE, ISSUER, Authority
 

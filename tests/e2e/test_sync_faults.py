@@ -16,8 +16,10 @@ from labeler.server.storage import db as server_db
 from labeler.server.storage import records as server_records
 from labeler.services import annotate, sync
 from labeler.store import models
-from labeler.sync import apply, protocol
-from labeler.sync import client as client_mod
+from labeler.sync.engine import apply
+from labeler.sync.wire import client as client_mod
+from labeler.sync.wire import errors as sync_errors
+from labeler.sync.wire import protocol
 from tests.e2e.conftest import Service, WorkstationFactory
 
 
@@ -47,7 +49,7 @@ class LosesFirstAnswer(client_mod.SyncClient):
         answer = super().push(project, records, idempotency_key)
         LosesFirstAnswer.keys.append(idempotency_key)
         if len(LosesFirstAnswer.keys) == 1:
-            raise client_mod.ConnectionFailed(0, "ConnectionError: connection reset")
+            raise sync_errors.ConnectionFailed(0, "ConnectionError: connection reset")
         return answer
 
 
@@ -70,7 +72,7 @@ def test_a_lost_answer_is_retried_with_the_same_key_and_applies_nothing_twice(
 
 class NeverSends(client_mod.SyncClient):
     def push(self, *args: Any, **kwargs: Any) -> protocol.PushResponse:
-        raise client_mod.ConnectionFailed(0, "ConnectionError: network is unreachable")
+        raise sync_errors.ConnectionFailed(0, "ConnectionError: network is unreachable")
 
 
 def test_a_batch_is_stored_before_its_first_send_and_resent_as_it_was(

@@ -12,7 +12,9 @@ import pytest
 from labeler.domain import schema as schema_mod
 from labeler.services import project as project_mod
 from labeler.services import sync
-from labeler.sync import blobs, client, retry
+from labeler.sync.engine import blobs
+from labeler.sync.wire import client, retry
+from labeler.sync.wire import errors as sync_errors
 from tests.e2e.conftest import Service, Waits, Workstation, WorkstationFactory
 
 
@@ -166,7 +168,10 @@ def test_bytes_that_do_not_match_their_hash_never_take_the_name(tmp_path: Path) 
 
     waits: list[float] = []
     retrier = retry.Retrier("http://127.0.0.1:9", retry.RetryPolicy(attempts=3), sleep=waits.append)
-    with Mangling("http://127.0.0.1:9") as c, pytest.raises(retry.OfflineError, match="SHA-256"):
+    with (
+        Mangling("http://127.0.0.1:9") as c,
+        pytest.raises(sync_errors.OfflineError, match="SHA-256"),
+    ):
         blobs.download_images(c, retrier, "p", [blobs.Wanted("ab" * 32, "x.jpg")], tmp_path)
     assert len(waits) == 2  # retried, then given up
     assert list(tmp_path.iterdir()) == []  # no x.jpg, no temporary file

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from labeler.domain import status as status_mod
 from labeler.services import annotate, review, sync
-from labeler.sync import client as client_mod
-from labeler.sync import protocol
+from labeler.sync.wire import client as client_mod
+from labeler.sync.wire import errors as sync_errors
+from labeler.sync.wire import protocol
 from tests.e2e.conftest import IMAGES, Workstation, WorkstationFactory
 
 
@@ -124,25 +125,25 @@ class Faulty(client_mod.SyncClient):
     def _before(self) -> str:
         fault = self.plan.pop(0) if self.plan else "ok"
         if fault == "cut":
-            raise client_mod.ConnectionFailed(0, "ConnectionError: connection reset")
+            raise sync_errors.ConnectionFailed(0, "ConnectionError: connection reset")
         if fault == "503":
-            raise client_mod.ApiError(503, "Service Unavailable", "req-503")
+            raise sync_errors.ApiError(503, "Service Unavailable", "req-503")
         if fault == "429":
-            raise client_mod.ApiError(429, "Rate limit is exceeded", "req-429", retry_after=3.0)
+            raise sync_errors.ApiError(429, "Rate limit is exceeded", "req-429", retry_after=3.0)
         return fault
 
     def push(self, *args: Any, **kwargs: Any) -> protocol.PushResponse:
         fault = self._before()
         answer = super().push(*args, **kwargs)
         if fault == "lose":
-            raise client_mod.ConnectionFailed(0, "ConnectionError: reset after the answer left")
+            raise sync_errors.ConnectionFailed(0, "ConnectionError: reset after the answer left")
         return answer
 
     def changes(self, *args: Any, **kwargs: Any) -> protocol.ChangePage:
         fault = self._before()
         page = super().changes(*args, **kwargs)
         if fault == "lose":
-            raise client_mod.ConnectionFailed(0, "ConnectionError: reset while reading")
+            raise sync_errors.ConnectionFailed(0, "ConnectionError: reset while reading")
         return page
 
 

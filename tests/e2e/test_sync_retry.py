@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from labeler.sync import client as client_mod
-from labeler.sync import retry
+from labeler.sync.wire import errors as sync_errors
+from labeler.sync.wire import retry
 
 
-def _failing(*errors: client_mod.ApiError) -> Callable[[], str]:
+def _failing(*errors: sync_errors.ApiError) -> Callable[[], str]:
     queue = list(errors)
 
     def call() -> str:
@@ -33,7 +33,7 @@ def _retrier(**policy: Any) -> tuple[retry.Retrier, list[float]]:
 
 def test_an_unreachable_service_is_retried_with_growing_randomised_waits() -> None:
     r, waits = _retrier(attempts=5, base_delay=1.0, max_delay=6.0)
-    down = client_mod.ConnectionFailed(0, "refused")
+    down = sync_errors.ConnectionFailed(0, "refused")
     assert r.call(_failing(down, down, down, down)) == "answer"
     assert len(waits) == 4
     for attempt, wait in enumerate(waits):
@@ -44,8 +44,8 @@ def test_an_unreachable_service_is_retried_with_growing_randomised_waits() -> No
 
 def test_retries_are_bounded() -> None:
     r, waits = _retrier(attempts=3, base_delay=0.1)
-    err = client_mod.ApiError(503, "unavailable", "req-9")
-    with pytest.raises(retry.OfflineError, match="req-9"):
+    err = sync_errors.ApiError(503, "unavailable", "req-9")
+    with pytest.raises(sync_errors.OfflineError, match="req-9"):
         r.call(_failing(err, err, err, err))
     assert len(waits) == 2
 
@@ -55,22 +55,22 @@ def test_retries_are_bounded() -> None:
 )
 def test_wrong_settings_are_not_retried(status: int, words: str) -> None:
     r, waits = _retrier()
-    with pytest.raises(retry.ConfigurationError, match=words) as err:
-        r.call(_failing(client_mod.ApiError(status, "nope", "req-1")))
+    with pytest.raises(sync_errors.ConfigurationError, match=words) as err:
+        r.call(_failing(sync_errors.ApiError(status, "nope", "req-1")))
     assert err.value.request_id == "req-1" and "req-1" in str(err.value)
     assert waits == []
 
 
 def test_other_answers_go_back_to_the_caller_at_once() -> None:
     r, waits = _retrier()
-    with pytest.raises(client_mod.ApiError) as err:
-        r.call(_failing(client_mod.ApiError(410, "resync")))
+    with pytest.raises(sync_errors.ApiError) as err:
+        r.call(_failing(sync_errors.ApiError(410, "resync")))
     assert err.value.status == 410 and waits == []
 
 
 def test_a_service_that_keeps_asking_to_wait_is_given_up_on() -> None:
     r, waits = _retrier(rate_limit_waits=3, max_retry_after=60.0)
-    busy = client_mod.ApiError(429, "slow down", retry_after=3600.0)
-    with pytest.raises(retry.OfflineError, match="keeps asking to wait"):
+    busy = sync_errors.ApiError(429, "slow down", retry_after=3600.0)
+    with pytest.raises(sync_errors.OfflineError, match="keeps asking to wait"):
         r.call(_failing(busy, busy, busy, busy))
     assert waits == [60.0, 60.0, 60.0]  # an hour's Retry-After is capped

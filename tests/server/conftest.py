@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 from labeler.server import config as config_mod
 from labeler.server import principal
-from labeler.sync import client as client_mod
-from labeler.sync import protocol
+from labeler.sync.wire import client as client_mod
+from labeler.sync.wire import protocol
 from tests.server import live
 
 POSTGRES_URL = os.environ.get("LABELER_TEST_POSTGRES_URL")

@@ -11,7 +11,8 @@ import pytest
 from labeler.server import principal
 from labeler.server.gateway import keys
 from labeler.server.storage import db
-from labeler.sync import client as client_mod
+from labeler.sync.wire import client as client_mod
+from labeler.sync.wire import errors as sync_errors
 from tests.server import live
 from tests.server.conftest import box, pull_all
 
@@ -36,7 +37,7 @@ def test_a_subscription_key_identifies_the_author(
     with client_mod.SyncClient(server.url, key=ana_key) as ana:
         ana.push("pets", [box(1, None)])
         assert [r.author for r in pull_all(ana, "pets")] == ["ana"]
-        with pytest.raises(client_mod.ApiError) as err:
+        with pytest.raises(sync_errors.ApiError) as err:
             ana.create_project("mine")
         assert err.value.status == 403
 
@@ -44,7 +45,7 @@ def test_a_subscription_key_identifies_the_author(
     spoof = {principal.USER_HEADER: "mallory", principal.ROLES_HEADER: "admin"}
     with (
         client_mod.SyncClient(server.url, headers=spoof) as nobody,
-        pytest.raises(client_mod.ApiError) as err,
+        pytest.raises(sync_errors.ApiError) as err,
     ):
         nobody.list_projects()
     assert err.value.status == 401
@@ -61,7 +62,7 @@ def test_rate_limited_calls_say_how_long_to_wait(
     with client_mod.SyncClient(server.url, key=key) as c:
         c.list_projects()
         c.list_projects()
-        with pytest.raises(client_mod.ApiError) as err:
+        with pytest.raises(sync_errors.ApiError) as err:
             c.list_projects()
     assert err.value.status == 429
     assert err.value.retry_after is not None and err.value.retry_after > 0
@@ -73,14 +74,14 @@ def test_an_unreachable_service_is_a_connection_failure() -> None:
         port = s.getsockname()[1]
     with (
         client_mod.SyncClient(f"http://127.0.0.1:{port}", timeout=2) as c,
-        pytest.raises(client_mod.ConnectionFailed) as err,
+        pytest.raises(sync_errors.ConnectionFailed) as err,
     ):
         c.health()
     assert err.value.status == 0
 
 
 def test_errors_carry_the_servers_message(admin: client_mod.SyncClient) -> None:
-    with pytest.raises(client_mod.ApiError) as err:
+    with pytest.raises(sync_errors.ApiError) as err:
         admin.get_project("missing")
     assert err.value.status == 404
     assert err.value.message == "no project 'missing'"

@@ -7,8 +7,8 @@ import threading
 import uuid
 from collections.abc import Callable
 
-from labeler.sync import client as client_mod
-from labeler.sync import protocol
+from labeler.sync.wire import client as client_mod
+from labeler.sync.wire import protocol
 from tests.server import conftest, live
 from tests.server.conftest import box, pull_all
 

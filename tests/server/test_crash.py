@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from labeler.sync import client as client_mod
-from labeler.sync import protocol
+from labeler.sync.wire import client as client_mod
+from labeler.sync.wire import errors as sync_errors
+from labeler.sync.wire import protocol
 from tests.server import conftest
 from tests.server.conftest import box, pull_all
 
@@ -65,7 +66,7 @@ def test_acknowledged_pushes_survive_sigkill(db_url: str, tmp_path: Path) -> Non
                     acknowledged.extend(r.id for r in batch)
                     if len(acknowledged) >= 200:
                         enough.set()
-            except client_mod.ConnectionFailed as exc:
+            except sync_errors.ConnectionFailed as exc:
                 stopped.append(exc)  # the kill: what was not acknowledged may be lost
             finally:
                 enough.set()

@@ -8,8 +8,9 @@ from collections.abc import Callable
 import pytest
 import requests
 
-from labeler.sync import client as client_mod
-from labeler.sync import protocol
+from labeler.sync.wire import client as client_mod
+from labeler.sync.wire import errors as sync_errors
+from labeler.sync.wire import protocol
 from tests.server import conftest, live
 from tests.server.conftest import box, sha, status
 
@@ -67,10 +68,10 @@ def test_bodies_past_the_limit_are_413(make_server: Callable[..., live.LiveServe
     admin = client_mod.SyncClient(server.url, headers=conftest.caller_headers("alice", "admin"))
     admin.create_project("p")
     admin.upsert_images("p", [protocol.ImageIn(sha256=sha(1), rel_path="a.jpg", width=1, height=1)])
-    with pytest.raises(client_mod.ApiError) as err:
+    with pytest.raises(sync_errors.ApiError) as err:
         admin.upload_blob("p", sha(1), b"x" * 1500)
     assert err.value.status == 413
-    with pytest.raises(client_mod.ApiError) as err:  # streamed, no Content-Length
+    with pytest.raises(sync_errors.ApiError) as err:  # streamed, no Content-Length
         admin.upload_blob("p", sha(1), iter([b"x" * 600, b"x" * 600]))  # type: ignore[arg-type]
     assert err.value.status == 413
     assert not admin.has_blob("p", sha(1))
@@ -85,7 +86,7 @@ def test_unknown_projects_and_images_are_404(admin: client_mod.SyncClient, proje
         lambda: admin.review(project, sha(99), "approve"),
         lambda: admin.download_blob(project, sha(99)),
     ):
-        with pytest.raises(client_mod.ApiError) as err:
+        with pytest.raises(sync_errors.ApiError) as err:
             call()
         assert err.value.status == 404
 
@@ -98,7 +99,7 @@ def test_a_call_without_a_caller_is_401(server: live.LiveServer) -> None:
 
 
 def test_a_reader_cannot_push(client_for: conftest.ClientFactory, project: str) -> None:
-    with pytest.raises(client_mod.ApiError) as err:
+    with pytest.raises(sync_errors.ApiError) as err:
         client_for("rita", "reader").push(project, [box(1)])
     assert err.value.status == 403
     assert err.value.retry_after is None  # not a quota: do not retry
@@ -106,7 +107,7 @@ def test_a_reader_cannot_push(client_for: conftest.ClientFactory, project: str) 
 
 def test_an_annotator_cannot_approve(client_for: conftest.ClientFactory, project: str) -> None:
     ana = client_for("ana", "annotator")
-    with pytest.raises(client_mod.ApiError) as err:
+    with pytest.raises(sync_errors.ApiError) as err:
         ana.review(project, sha(1), "approve")
     assert err.value.status == 403
     answer = ana.push(project, [status(1, "approved"), status(2, "needs_review")])
@@ -133,10 +134,10 @@ def test_only_admins_change_the_schema_and_create_projects(
     client_for: conftest.ClientFactory, project: str
 ) -> None:
     rev = client_for("rev", "reviewer")
-    with pytest.raises(client_mod.ApiError) as err:
+    with pytest.raises(sync_errors.ApiError) as err:
         rev.put_schema(project, protocol.SchemaUpdate(base_version=1))
     assert err.value.status == 403
-    with pytest.raises(client_mod.ApiError) as err:
+    with pytest.raises(sync_errors.ApiError) as err:
         rev.create_project("mine")
     assert err.value.status == 403
 
@@ -149,6 +150,6 @@ def test_project_scope_limits_what_a_caller_sees(
     admin.create_project(secret)
     scoped = client_for("sam", "annotator", projects=project)
     assert [p.name for p in scoped.list_projects()] == [project]
-    with pytest.raises(client_mod.ApiError) as err:
+    with pytest.raises(sync_errors.ApiError) as err:
         scoped.changes(secret)
     assert err.value.status == 403

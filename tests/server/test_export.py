@@ -11,8 +11,8 @@ import pytest
 import requests
 from PIL import Image
 
-from labeler.sync import client as client_mod
-from labeler.sync import protocol
+from labeler.sync.wire import client as client_mod
+from labeler.sync.wire import protocol
 from tests.server import conftest, live
 from tests.server.conftest import CAT, DOG, box, status
 

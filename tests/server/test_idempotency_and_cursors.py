@@ -8,8 +8,9 @@ import uuid
 import pytest
 
 from labeler.server.storage import db, records
-from labeler.sync import client as client_mod
-from labeler.sync import protocol
+from labeler.sync.wire import client as client_mod
+from labeler.sync.wire import errors as sync_errors
+from labeler.sync.wire import protocol
 from tests.server import conftest, live
 from tests.server.conftest import box, pull_all
 
@@ -33,7 +34,7 @@ def test_the_same_key_with_another_body_is_422_and_changes_nothing(
     key = str(uuid.uuid4())
     admin.push(project, [box(1)], idempotency_key=key)
     head = admin.get_project(project).head
-    with pytest.raises(client_mod.ApiError) as err:
+    with pytest.raises(sync_errors.ApiError) as err:
         admin.push(project, [box(2)], idempotency_key=key)
     assert err.value.status == 422
     assert "Idempotency-Key" in err.value.message
@@ -76,7 +77,7 @@ def test_a_cursor_older_than_the_retention_horizon_is_gone(
     finally:
         engine.dispose()
     assert removed == 1  # the superseded version of the box
-    with pytest.raises(client_mod.ApiError) as err:
+    with pytest.raises(sync_errors.ApiError) as err:
         admin.changes(project, old)
     assert err.value.status == 410
     # A full resync (no cursor) still has the newest version of everything.
@@ -89,12 +90,12 @@ def test_cursors_of_another_epoch_project_or_shape_are_refused(
 ) -> None:
     other = conftest.unique("other")
     admin.create_project(other)
-    with pytest.raises(client_mod.ApiError) as err:
+    with pytest.raises(sync_errors.ApiError) as err:
         admin.changes(project, records.encode_cursor(project, 0, "a-previous-life"))
     assert err.value.status == 410
-    with pytest.raises(client_mod.ApiError) as err:
+    with pytest.raises(sync_errors.ApiError) as err:
         admin.changes(project, admin.changes(other).next_cursor)
     assert err.value.status == 422
-    with pytest.raises(client_mod.ApiError) as err:
+    with pytest.raises(sync_errors.ApiError) as err:
         admin.changes(project, "not-a-cursor")
     assert err.value.status == 422

@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from labeler.server import cli as server_cli
 from labeler.server import maintenance
 from labeler.server.storage import db, tables
-from labeler.sync import client as client_mod
-from labeler.sync import protocol
+from labeler.sync.wire import client as client_mod
+from labeler.sync.wire import errors as sync_errors
+from labeler.sync.wire import protocol
 from tests.server import live
 from tests.server.conftest import CAT, box, caller_headers, pull_all, sha
 
@@ -81,7 +82,7 @@ def test_old_superseded_versions_go_and_the_newest_of_everything_stays(
     report = maintenance.run_once(engine, maintenance.Policy(keep_feed_days=30))
 
     assert report.feed_rows_removed == {project: 1}  # the old box's first version only
-    with pytest.raises(client_mod.ApiError) as gone:
+    with pytest.raises(sync_errors.ApiError) as gone:
         admin.changes(project, before)  # a workstation offline for 40 days: full resync
     assert gone.value.status == 410
     feed = [

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from labeler.sync import client as client_mod
-from labeler.sync import protocol
+from labeler.sync.wire import client as client_mod
+from labeler.sync.wire import protocol
 from tests.server import conftest, live
 
 pytest.importorskip("schemathesis")

@@ -9,8 +9,8 @@ import uuid
 import requests
 
 from labeler.server import listen
-from labeler.sync import client as client_mod
-from labeler.sync import protocol
+from labeler.sync.wire import client as client_mod
+from labeler.sync.wire import protocol
 from tests.server import conftest, live
 from tests.server.conftest import box
 

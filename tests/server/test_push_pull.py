@@ -7,8 +7,9 @@ import uuid
 import pytest
 import requests
 
-from labeler.sync import client as client_mod
-from labeler.sync import protocol
+from labeler.sync.wire import client as client_mod
+from labeler.sync.wire import errors as sync_errors
+from labeler.sync.wire import protocol
 from tests.server import conftest
 from tests.server.conftest import CAT, DOG, box, pull_all, sha, status
 
@@ -170,9 +171,9 @@ def test_invalid_records_are_rejected_with_a_reason_and_the_rest_applied(
 
 
 def test_unknown_project_is_404(admin: client_mod.SyncClient) -> None:
-    with pytest.raises(client_mod.ApiError) as err:
+    with pytest.raises(sync_errors.ApiError) as err:
         admin.push("nowhere", [box(1)])
     assert err.value.status == 404
-    with pytest.raises(client_mod.ApiError) as err:
+    with pytest.raises(sync_errors.ApiError) as err:
         admin.changes("nowhere")
     assert err.value.status == 404

@@ -7,8 +7,9 @@ import uuid
 
 import pytest
 
-from labeler.sync import client as client_mod
-from labeler.sync import protocol
+from labeler.sync.wire import client as client_mod
+from labeler.sync.wire import errors as sync_errors
+from labeler.sync.wire import protocol
 from tests.server import conftest
 from tests.server.conftest import CAT, DOG, box, pull_all, sha, status
 
@@ -30,7 +31,7 @@ def test_schema_edits_are_versioned_and_stale_edits_409(
     )
     assert newer.version == 2
     assert {c.id: c.name for c in newer.classes} == {CAT: "kitten", bird: "bird"}
-    with pytest.raises(client_mod.ApiError) as err:
+    with pytest.raises(sync_errors.ApiError) as err:
         admin.put_schema(project, protocol.SchemaUpdate(base_version=1, classes=renamed))
     assert err.value.status == 409
 
@@ -50,7 +51,7 @@ def test_duplicate_class_names_are_422(admin: client_mod.SyncClient, project: st
         protocol.LabelClass(id=uuid.uuid4(), name="Cat", color="#e6194b"),
         protocol.LabelClass(id=uuid.uuid4(), name="cat", color="#e6194b"),
     ]
-    with pytest.raises(client_mod.ApiError) as err:
+    with pytest.raises(sync_errors.ApiError) as err:
         admin.put_schema(project, protocol.SchemaUpdate(base_version=1, classes=twice))
     assert err.value.status == 422
 
@@ -94,7 +95,7 @@ def test_manifest_pages_and_image_bytes(admin: client_mod.SyncClient, project: s
     assert admin.has_blob(project, digest)
     assert admin.download_blob(project, digest) == data
 
-    with pytest.raises(client_mod.ApiError) as err:
+    with pytest.raises(sync_errors.ApiError) as err:
         admin.upload_blob(project, sha(2), data)  # bytes of another hash
     assert err.value.status == 422
     assert not admin.has_blob(project, sha(2))

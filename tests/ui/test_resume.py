@@ -73,7 +73,8 @@ def test_an_edit_survives_a_kill_right_after_it(tmp_path):
         from labeler.domain import annotation as ann_mod, geometry as geo
         from labeler.services import project as project_svc
         from ui import commands
-        from ui.controllers import document, undo
+        from ui import document
+        from ui.controllers import undo
         app = QtWidgets.QApplication([])
         doc = document.ProjectDocument(project_svc.open_project({str(project.path)!r}))
         history = undo.UndoHistory()

@@ -6,7 +6,7 @@ from labeler.domain import annotation as ann_mod
 from labeler.domain import geometry as geo
 from labeler.services import annotate, schema
 from tests.ui.helpers import projects
-from ui.controllers import document
+from ui import document
 from ui.dialogs import schema_editor
 
 

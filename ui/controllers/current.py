@@ -13,8 +13,8 @@ from labeler.domain import geometry as geo
 from labeler.domain import image as image_mod
 from labeler.services import annotate as annotate_svc
 from labeler.services import images as images_svc
+from ui import document as document_mod
 from ui.browser import filters
-from ui.controllers import document as document_mod
 from ui.controllers import undo as undo_mod
 
 log = logging.getLogger(__name__)

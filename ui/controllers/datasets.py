@@ -8,8 +8,8 @@ from PySide6 import QtCore, QtWidgets
 
 from labeler.formats import base, export
 from labeler.services import exporting
+from ui import document as document_mod
 from ui import tasks as tasks_mod
-from ui.controllers import document as document_mod
 from ui.dialogs import export_dialog, import_dialog, open_dialogs
 
 

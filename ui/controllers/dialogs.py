@@ -7,7 +7,7 @@ from collections.abc import Callable
 from PySide6 import QtCore, QtWidgets
 
 from ui import actions as actions_mod
-from ui.controllers import document as document_mod
+from ui import document as document_mod
 from ui.controllers import keys as keys_mod
 from ui.dialogs import class_picker, schema_editor, shortcut_sheet
 

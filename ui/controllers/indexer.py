@@ -10,8 +10,8 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from labeler.services import indexing
+from ui import document as document_mod
 from ui import tasks as tasks_mod
-from ui.controllers import document as document_mod
 
 
 class BackgroundIndexer(QtCore.QObject):

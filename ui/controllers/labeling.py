@@ -12,9 +12,9 @@ from labeler.domain import annotation as ann_mod
 from labeler.domain import geometry as geo
 from labeler.domain import schema as schema_mod
 from ui import commands
+from ui import document as document_mod
 from ui import settings as settings_mod
 from ui.controllers import current as current_mod
-from ui.controllers import document as document_mod
 from ui.controllers import undo as undo_mod
 
 

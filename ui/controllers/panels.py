@@ -10,8 +10,8 @@ from PySide6 import QtCore
 from labeler.domain import annotation as ann_mod
 from labeler.domain import changes as changes_mod
 from labeler.services import review as review_svc
+from ui import document as document_mod
 from ui.controllers import current as current_mod
-from ui.controllers import document as document_mod
 from ui.panels import annotation_panel, attributes_panel, review_panel, tags_panel
 
 

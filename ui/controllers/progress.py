@@ -7,7 +7,7 @@ from PySide6 import QtCore
 from labeler.domain import changes as changes_mod
 from labeler.services import images as images_svc
 from labeler.services import schema as schema_svc
-from ui.controllers import document as document_mod
+from ui import document as document_mod
 
 _LABELED = images_svc.ImageFilter(labeled=True)
 

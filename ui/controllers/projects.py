@@ -16,9 +16,9 @@ from typing import Any
 from PySide6 import QtCore, QtWidgets
 
 from labeler.services import indexing, recent
+from ui import document as document_mod
 from ui import tasks as tasks_mod
 from ui.controllers import current as current_mod
-from ui.controllers import document as document_mod
 from ui.controllers import indexer as indexer_mod
 from ui.dialogs import open_dialogs
 

@@ -18,9 +18,9 @@ from PySide6 import QtCore
 
 from labeler.services import annotate, sync
 from labeler.services import images as images_svc
+from ui import document as document_mod
 from ui import settings as settings_mod
 from ui import tasks as tasks_mod
-from ui.controllers import document as document_mod
 
 #: Milliseconds between rounds while everything goes well.
 DEFAULT_INTERVAL_MS = 5000

@@ -10,8 +10,8 @@ from labeler.domain import status as status_mod
 from labeler.services import images as images_svc
 from labeler.services import review as review_svc
 from ui import commands
+from ui import document as document_mod
 from ui.controllers import current as current_mod
-from ui.controllers import document as document_mod
 from ui.controllers import undo as undo_mod
 
 S = status_mod.ImageStatus

@@ -9,7 +9,7 @@ from PySide6 import QtCore, QtWidgets
 
 from labeler.domain import schema as schema_mod
 from labeler.services import schema as schema_svc
-from ui.controllers import document as document_mod
+from ui import document as document_mod
 
 _NAME = QtCore.Qt.ItemDataRole.UserRole + 1
 
@@ -90,7 +90,8 @@ class AttributesTab(QtWidgets.QWidget):
             self.attr_default.clear()
 
     def _on_remove_attribute(self) -> None:
-        item = self.attributes.currentItem()
+        # Qt's stubs say currentItem() always returns an item; it is None when nothing is selected.
+        item: QtWidgets.QListWidgetItem | None = self.attributes.currentItem()
         if item is None:
             self._doc.errorOccurred.emit("Select the attribute to remove")
             return

@@ -16,8 +16,8 @@ from PySide6 import QtCore, QtWidgets
 from labeler.formats import base, registry
 from labeler.services import importing
 from labeler.services import project as project_svc
+from ui import document as document_mod
 from ui import tasks as tasks_mod
-from ui.controllers import document as document_mod
 from ui.dialogs import export_dialog, open_dialogs
 
 #: The combo entry meaning "a class of the same name: the project's, or a new one".

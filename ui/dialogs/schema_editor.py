@@ -15,7 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from labeler.domain import schema as schema_mod
 from labeler.services import schema as schema_svc
 from ui import actions as actions_mod
-from ui.controllers import document as document_mod
+from ui import document as document_mod
 from ui.dialogs import attributes_tab
 
 _ID = QtCore.Qt.ItemDataRole.UserRole + 1

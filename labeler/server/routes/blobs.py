@@ -9,7 +9,7 @@ from labeler.server import deps
 from labeler.server.routes import docs
 from labeler.server.storage import blobs as blobs_mod
 from labeler.server.storage import images as images_store
-from labeler.sync import protocol
+from labeler.sync.wire import protocol
 
 router = fastapi.APIRouter(tags=["blobs"])
 Role = deps.Role

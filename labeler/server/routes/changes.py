@@ -9,7 +9,7 @@ import fastapi
 from labeler.server import deps
 from labeler.server.routes import docs
 from labeler.server.storage import records as store
-from labeler.sync import protocol
+from labeler.sync.wire import protocol
 
 router = fastapi.APIRouter(tags=["sync"])
 Role = deps.Role

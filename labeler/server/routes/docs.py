@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import fastapi
 
-from labeler.sync import protocol
+from labeler.sync.wire import protocol
 
 _ERRORS: dict[int, tuple[str, str]] = {
     400: ("The request body could not be read.", "There was an error parsing the body"),

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from labeler.server import deps
 from labeler.server.routes import docs
-from labeler.sync import protocol
+from labeler.sync.wire import protocol
 
 router = fastapi.APIRouter(tags=["health"])
 

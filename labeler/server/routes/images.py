@@ -9,7 +9,7 @@ import fastapi
 from labeler.server import deps
 from labeler.server.routes import docs
 from labeler.server.storage import images as store
-from labeler.sync import protocol
+from labeler.sync.wire import protocol
 
 router = fastapi.APIRouter(tags=["images"])
 Role = deps.Role

@@ -13,7 +13,7 @@ from labeler.domain import status as status_mod
 from labeler.formats import base
 from labeler.server.storage import blobs as blobs_mod
 from labeler.server.storage import db, errors, tables
-from labeler.sync import protocol
+from labeler.sync.wire import protocol
 
 Kind = protocol.RecordKind
 

@@ -8,7 +8,7 @@ from labeler.domain import status as status_mod
 from labeler.server.storage import blobs as blobs_mod
 from labeler.server.storage import db, errors, tables
 from labeler.server.storage import rows as rows_mod
-from labeler.sync import protocol
+from labeler.sync.wire import protocol
 
 
 def _exists(conn: sa.Connection, project: str) -> None:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from labeler.domain import schema as schema_mod
 from labeler.server.storage import db, errors, records, tables, validate
 from labeler.server.storage import rows as rows_mod
-from labeler.sync import protocol
+from labeler.sync.wire import protocol
 
 Kind = protocol.RecordKind
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from labeler.server import principal as principal_mod
 from labeler.server.storage import db, errors, tables, validate
 from labeler.server.storage import rows as rows_mod
-from labeler.sync import protocol
+from labeler.sync.wire import protocol
 
 Kind = protocol.RecordKind
 REJECTED = protocol.PushOutcome.REJECTED

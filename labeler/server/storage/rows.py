@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from labeler.server.storage import bulk, errors, tables
-from labeler.sync import protocol
+from labeler.sync.wire import protocol
 
 # json, not orjson: integers past 64 bits and lone surrogates must round-trip as text. One
 # encoder for every call: json.dumps with options builds a new one each time.

@@ -13,7 +13,7 @@ from labeler.domain import schema as schema_mod
 from labeler.domain import status as status_mod
 from labeler.server import principal as principal_mod
 from labeler.server.storage import rows as rows_mod
-from labeler.sync import protocol
+from labeler.sync.wire import protocol
 
 Role = principal_mod.Role
 Kind = protocol.RecordKind

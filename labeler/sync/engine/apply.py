@@ -19,7 +19,8 @@ from sqlalchemy import orm
 
 from labeler.domain import ids
 from labeler.store import models
-from labeler.sync import conflicts, prefetch, protocol, records
+from labeler.sync.engine import conflicts, prefetch, records
+from labeler.sync.wire import protocol
 
 Kind = protocol.RecordKind
 A = models.AnnotationRow

@@ -20,12 +20,12 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from labeler.store import models
-from labeler.sync import protocol
+from labeler.sync.wire import protocol
 
 Kind = protocol.RecordKind
 T = TypeVar("T")
 CHUNK = 500
-_INFO_KEY = "labeler.sync.prefetch"
+_INFO_KEY = "labeler.sync.engine.prefetch"
 
 MODELS: dict[Kind, Any] = {
     Kind.ANNOTATION: models.AnnotationRow,

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from PySide6 import QtCore
 
+from labeler import errors
 from labeler.domain import changes as changes_mod
 from labeler.domain import schema as schema_mod
 from labeler.services import project as project_svc
@@ -35,7 +36,7 @@ class ProjectDocument(QtCore.QObject):
     Signals:
         changed(Changes): after every successful edit, with what the service reported.
         schemaChanged(LabelSchema): after the schema changed (classes, hotkeys, tasks).
-        errorOccurred(str): an edit was refused; the text is for the user.
+        errorOccurred(str): an edit was refused, or hit a bug; the text is for the user.
     """
 
     changed = QtCore.Signal(object)
@@ -56,11 +57,14 @@ class ProjectDocument(QtCore.QObject):
         """
         try:
             result = fn(self.project, *args, **kwargs)
-        except (ValueError, KeyError, project_svc.ProjectError) as exc:
-            # Services raise ValueError subclasses (SchemaError, AnnotationError, ReviewError...)
-            # with a message written for the user.
+        except errors.UserError as exc:
             log.info("edit refused: %s", exc)
             self.errorOccurred.emit(str(exc))
+            return False
+        except Exception as exc:
+            # Not something the user can fix: say it is a bug, keep the traceback in the log.
+            errors.log_bug(log, exc, getattr(fn, "__name__", "an edit"))
+            self.errorOccurred.emit(errors.bug_message(exc))
             return False
         self.announce(result)
         return True

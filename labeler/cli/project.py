@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from labeler import cli
+from labeler.cli import common
 from labeler.domain import schema as schema_mod
 from labeler.services import indexing, maintenance, schema, stats
 from labeler.services import project as project_mod
@@ -33,49 +33,49 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--max-pixels", type=int, default=project_mod.DEFAULT_MAX_PIXELS,
         help="images with more pixels are recorded as problems, never decoded (default %(default)s)",
     )  # fmt: skip
-    cli.json_arg(p)
+    common.json_arg(p)
     p.set_defaults(handler=cmd_new)
 
     p = sub.add_parser(
         "scan", help="rescan the project's folders: add new files, flag missing, re-link moved"
     )
-    cli.project_arg(p)
-    cli.json_arg(p)
+    common.project_arg(p)
+    common.json_arg(p)
     p.set_defaults(handler=cmd_scan)
 
     p = sub.add_parser("stats", help="progress, statuses, classes and problem files")
-    cli.project_arg(p)
-    cli.json_arg(p)
+    common.project_arg(p)
+    common.json_arg(p)
     p.set_defaults(handler=cmd_stats)
 
     _register_schema(sub)
 
     p = sub.add_parser("backup", help="write a consistent copy of a project, even while it is open")
-    cli.project_arg(p)
+    common.project_arg(p)
     p.add_argument("file", type=Path, metavar="FILE", help="where to write the copy")
-    cli.json_arg(p)
+    common.json_arg(p)
     p.set_defaults(handler=cmd_backup)
 
 
 def _register_schema(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("classes", help="list, add, rename or remove classes")
-    cli.project_arg(p)
+    common.project_arg(p)
     csub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     c = csub.add_parser("list", help="list the classes in order")
-    cli.json_arg(c)
+    common.json_arg(c)
     c = csub.add_parser("add", help="add a class")
     c.add_argument("name")
     c.add_argument("--color", help="#rrggbb")
     c.add_argument("--hotkey", help="one letter or digit")
-    cli.json_arg(c)
+    common.json_arg(c)
     c = csub.add_parser("rename", help="rename a class (its labels stay)")
     c.add_argument("old")
     c.add_argument("new")
-    cli.json_arg(c)
+    common.json_arg(c)
     c = csub.add_parser("remove", help="remove a class and its labels (or move them with --to)")
     c.add_argument("name")
     c.add_argument("--to", metavar="CLASS", help="move the removed class's labels to this class")
-    cli.json_arg(c)
+    common.json_arg(c)
     c = csub.add_parser(
         "move",
         help="move every label of a class to another (also labels left on a class that sync "
@@ -83,23 +83,23 @@ def _register_schema(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     c.add_argument("source", metavar="FROM", help="the class whose labels move (live or removed)")
     c.add_argument("target", metavar="TO", help="the class they move to")
-    cli.json_arg(c)
+    common.json_arg(c)
     p.set_defaults(handler=cmd_classes)
 
     p = sub.add_parser("attributes", help="list, add or remove the project's own shape attributes")
-    cli.project_arg(p)
+    common.project_arg(p)
     asub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     c = asub.add_parser("list", help="list the attributes (the common ones first)")
-    cli.json_arg(c)
+    common.json_arg(c)
     c = asub.add_parser("add", help="define an attribute shapes can carry")
     c.add_argument("name")
     c.add_argument("--kind", choices=[k.value for k in schema_mod.AttributeKind], default="bool")
     c.add_argument("--choices", default="", help="comma-separated values (choice attributes)")
     c.add_argument("--default", help="the value new shapes start with")
-    cli.json_arg(c)
+    common.json_arg(c)
     c = asub.add_parser("remove", help="remove an attribute definition")
     c.add_argument("name")
-    cli.json_arg(c)
+    common.json_arg(c)
     p.set_defaults(handler=cmd_attributes)
 
 
@@ -111,7 +111,7 @@ def _open(target: Path) -> project_mod.Project:
 
 
 def _index(project: project_mod.Project, args: argparse.Namespace) -> indexing.IndexResult:
-    return indexing.index_pending(project, progress=cli.progress_bar("indexing", args))
+    return indexing.index_pending(project, progress=common.progress_bar("indexing", args))
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -119,7 +119,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     if path.suffix != project_mod.PROJECT_SUFFIX:
         path = path.with_name(path.name + project_mod.PROJECT_SUFFIX)
     if not args.images.is_dir():
-        raise cli.CliError(f"--images {args.images}: not a folder")
+        raise common.CliError(f"--images {args.images}: not a folder")
     classes = [c for c in (s.strip() for s in args.classes.split(",")) if c]
     tasks = schema_mod.TaskKinds(
         tags=schema_mod.TagMode(args.tags), boxes=not args.no_boxes, polygons=args.polygons
@@ -139,13 +139,13 @@ def cmd_new(args: argparse.Namespace) -> int:
     }
     lines = [f"created {path}: {added.added} images, {len(classes)} classes"]
     lines += _problem_lines(summary, result)
-    cli.emit(args, payload, "\n".join(lines))
+    common.emit(args, payload, "\n".join(lines))
     return 0
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
     with _open(args.project) as project:
-        adds, result = indexing.scan(project, progress=cli.progress_bar("indexing", args))
+        adds, result = indexing.scan(project, progress=common.progress_bar("indexing", args))
         summary = stats.statistics(project)
     payload = {
         "project": str(project.path),
@@ -166,7 +166,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     ]
     lines += _problem_lines(summary, result)
     lines += [f"  missing: {m}" for m in summary.missing[:20]]
-    cli.emit(args, payload, "\n".join(lines))
+    common.emit(args, payload, "\n".join(lines))
     return 0
 
 
@@ -203,7 +203,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         lines += [f"  {p.path}: {p.detail}" for p in s.problems[:20]]
     if s.duplicates:
         lines.append(f"duplicate groups: {len(s.duplicates)}")
-    cli.emit(args, s.to_json(), "\n".join(lines))
+    common.emit(args, s.to_json(), "\n".join(lines))
     return 0
 
 
@@ -233,14 +233,14 @@ def cmd_classes(args: argparse.Namespace) -> int:
         f"{r['order']:>3}  {r['hotkey'] or ' '}  {r['color']}  {r['name']}  ({r['annotations']})"
         for r in rows
     )
-    cli.emit(args, {"classes": rows}, text or "(no classes)")
+    common.emit(args, {"classes": rows}, text or "(no classes)")
     return 0
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
     with _open(args.project) as project:
         target = maintenance.backup(project, args.file)
-    cli.emit(args, {"backup": str(target)}, f"backed up {project.path} to {target}")
+    common.emit(args, {"backup": str(target)}, f"backed up {project.path} to {target}")
     return 0
 
 
@@ -265,5 +265,5 @@ def cmd_attributes(args: argparse.Namespace) -> int:
         + ("  [common]" if r["common"] else "")
         for r in rows
     )
-    cli.emit(args, {"attributes": rows}, text)
+    common.emit(args, {"attributes": rows}, text)
     return 0

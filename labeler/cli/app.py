@@ -8,7 +8,8 @@ import json
 import shutil
 from pathlib import Path
 
-from labeler import cli, paths
+from labeler import paths
+from labeler.cli import common
 from labeler.domain import annotation as ann_mod
 from labeler.domain import geometry as geo
 from labeler.domain import schema as schema_mod
@@ -34,7 +35,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--no-gui", action="store_true", help="only create the project and say where it is"
     )
-    cli.json_arg(p)
+    common.json_arg(p)
     p.set_defaults(handler=cmd_demo)
 
 
@@ -53,7 +54,7 @@ def open_app(target: Path | None) -> int:
     try:
         from ui import app
     except ImportError as exc:
-        raise cli.CliError(f"the desktop app cannot start: {exc}") from exc
+        raise common.CliError(f"the desktop app cannot start: {exc}") from exc
     return int(app.run(target))
 
 
@@ -61,7 +62,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     folder: Path = args.dir or paths.data_dir() / "demo"
     path = create_demo(folder)
     if args.no_gui:
-        cli.emit(
+        common.emit(
             args,
             {"project": str(path)},
             f"sample project ready: {path}\nopen it with: labeler open {path}",

@@ -14,26 +14,9 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from labeler.sync import client as client_mod
+from labeler.sync.wire import errors
 
 T = TypeVar("T")
-
-
-class SyncError(Exception):
-    """Sync could not go on; the message says why, in words a user can act on."""
-
-
-class ConfigurationError(SyncError):
-    """Wrong key, missing permission, wrong URL or API version: retrying will not help."""
-
-    def __init__(self, message: str, status: int, request_id: str | None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.request_id = request_id
-
-
-class OfflineError(SyncError):
-    """The service could not be reached (or kept failing) after every attempt."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -55,11 +38,11 @@ class RetryPolicy:
     max_retry_after: float = 300.0
 
 
-def _request(exc: client_mod.ApiError) -> str:
+def _request(exc: errors.ApiError) -> str:
     return f" (request id {exc.request_id})" if exc.request_id else ""
 
 
-def configuration_error(exc: client_mod.ApiError, url: str) -> ConfigurationError | None:
+def configuration_error(exc: errors.ApiError, url: str) -> errors.ConfigurationError | None:
     """The configuration error ``exc`` stands for, or None when it is not one."""
     if exc.status == 401:
         text = (
@@ -75,14 +58,14 @@ def configuration_error(exc: client_mod.ApiError, url: str) -> ConfigurationErro
         )
     else:
         return None
-    return ConfigurationError(text + _request(exc), exc.status, exc.request_id)
+    return errors.ConfigurationError(text + _request(exc), exc.status, exc.request_id)
 
 
-def _transient(exc: client_mod.ApiError) -> bool:
+def _transient(exc: errors.ApiError) -> bool:
     return exc.status == 0 or exc.status >= 500 or exc.status == 408
 
 
-def _rate_limited(exc: client_mod.ApiError) -> bool:
+def _rate_limited(exc: errors.ApiError) -> bool:
     return exc.status == 429 or (exc.status == 403 and exc.retry_after is not None)
 
 
@@ -109,23 +92,23 @@ class Retrier:
         """``fn()``, retried as the policy says.
 
         Raises:
-            ConfigurationError: 401, 403 without Retry-After, 404.
-            OfflineError: every attempt failed to reach the service (or answered 5xx).
-            client_mod.ApiError: any other error answer (409, 410, 413, 422, ...).
+            errors.ConfigurationError: 401, 403 without Retry-After, 404.
+            errors.OfflineError: every attempt failed to reach the service (or answered 5xx).
+            errors.ApiError: any other error answer (409, 410, 413, 422, ...).
         """
         failures = 0
         limited = 0
         while True:
             try:
                 return fn()
-            except client_mod.ApiError as exc:
+            except errors.ApiError as exc:
                 config = configuration_error(exc, self.url)
                 if config is not None:
                     raise config from exc
                 if _rate_limited(exc):
                     limited += 1
                     if limited > self.policy.rate_limit_waits:
-                        raise OfflineError(
+                        raise errors.OfflineError(
                             f"the service at {self.url} keeps asking to wait "
                             f"({exc.status}: {exc.message}){_request(exc)}"
                         ) from exc
@@ -138,7 +121,7 @@ class Retrier:
                     failures += 1
                     if failures >= self.policy.attempts:
                         what = "cannot be reached" if exc.status == 0 else "keeps failing"
-                        raise OfflineError(
+                        raise errors.OfflineError(
                             f"the service at {self.url} {what} ({exc.message}){_request(exc)}"
                         ) from exc
                     delay = self.backoff(failures - 1)

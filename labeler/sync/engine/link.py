@@ -17,8 +17,10 @@ from sqlalchemy import orm
 
 from labeler.domain import schema as schema_mod
 from labeler.store import database, models
-from labeler.sync import blobs, protocol, records, retry
-from labeler.sync import client as client_mod
+from labeler.sync.engine import blobs, records
+from labeler.sync.wire import client as client_mod
+from labeler.sync.wire import errors as sync_errors
+from labeler.sync.wire import protocol, retry
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -121,11 +123,11 @@ def link(
     """Publish or join ``project`` on the service; ``retrier`` runs each request.
 
     Raises:
-        retry.SyncError: the project is linked to another server or project already.
+        sync_errors.SyncError: the project is linked to another server or project already.
     """
     existing = current(db)
     if existing is not None and (existing.remote_url, existing.remote_project) != (url, project):
-        raise retry.SyncError(
+        raise sync_errors.SyncError(
             f"{db.path} is linked to {existing.remote_project} on {existing.remote_url} "
             "already; its revisions belong to that server (make a copy to link elsewhere)"
         )
@@ -149,7 +151,7 @@ def link(
     if extra:
         try:
             sent = _send_manifest(client, retrier, project, extra)
-        except client_mod.ApiError:
+        except sync_errors.ApiError:
             sent = 0  # a reader may not add images; their labels still sync by hash
     missing = sorted(
         (

@@ -21,14 +21,14 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-from labeler.sync import retry
+from labeler.sync.wire import errors as sync_errors
 
 ENV_CLIENT_ID = "LABELER_ENTRA_CLIENT_ID"
 ENV_TENANT = "LABELER_ENTRA_TENANT"
 ENV_SCOPES = "LABELER_ENTRA_SCOPES"
 
 
-class SignInError(retry.ConfigurationError):
+class SignInError(sync_errors.ConfigurationError):
     """No token could be had; the message says why (Entra's own description when it gave one).
     Like a refused key, retrying will not help: sync waits for the user."""
 

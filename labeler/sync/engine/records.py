@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from labeler.store import database, models, types
-from labeler.sync import prefetch, protocol
+from labeler.sync.engine import prefetch
+from labeler.sync.wire import protocol
 
 Kind = protocol.RecordKind
 Content = dict[str, Any]

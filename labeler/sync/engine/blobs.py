@@ -20,8 +20,9 @@ from collections.abc import Callable, Sequence
 import sqlalchemy as sa
 
 from labeler.store import database, models
-from labeler.sync import client as client_mod
-from labeler.sync import protocol, retry
+from labeler.sync.wire import client as client_mod
+from labeler.sync.wire import errors as sync_errors
+from labeler.sync.wire import protocol, retry
 
 #: (done, total) after every image.
 Progress = Callable[[int, int], None]
@@ -98,8 +99,8 @@ def upload_images(
     """Send the bytes of every local image the server does not hold yet.
 
     Raises:
-        retry.ConfigurationError: no permission to upload (a reader's key), wrong URL.
-        retry.OfflineError: the service went away; what was sent stays sent (a rerun resumes).
+        sync_errors.ConfigurationError: no permission to upload (a reader's key), wrong URL.
+        sync_errors.OfflineError: the service went away; what was sent stays sent (a rerun resumes).
     """
     files = _local_files(db)
     held = {sha for sha, img in server_images(client, retrier, project).items() if img.blob_present}
@@ -115,7 +116,7 @@ def upload_images(
                 skipped.append((path, "the file is gone"))
             except OSError as exc:
                 skipped.append((path, f"unreadable ({exc.strerror or exc})"))
-            except client_mod.ApiError as exc:  # 413 too large, 422 changed since it was indexed
+            except sync_errors.ApiError as exc:  # 413 too large, 422 changed since it was indexed
                 skipped.append((path, f"{exc.status}: {exc.message}"))
             else:
                 uploaded += 1
@@ -166,7 +167,7 @@ def download_images(
     left alone and reported. Each download is checked against its SHA-256 before it takes its name.
 
     Raises:
-        retry.ConfigurationError, retry.OfflineError: as for any call; files written so far stay.
+        sync_errors.ConfigurationError, sync_errors.OfflineError: as for any call; files written so far stay.
     """
     downloaded: list[str] = []
     not_on_server: list[str] = []
@@ -216,7 +217,7 @@ def _remove_stale_parts(dest: pathlib.Path) -> None:
             part.unlink(missing_ok=True)
 
 
-class _Corrupt(client_mod.ApiError):
+class _Corrupt(sync_errors.ApiError):
     """The bytes received do not have the expected hash (a proxy mangled them, or a cut)."""
 
 
@@ -243,7 +244,7 @@ def _download_one(
 
                 try:
                     size = client.download_blob_to(project, sha, write)
-                except client_mod.ApiError as exc:
+                except sync_errors.ApiError as exc:
                     if exc.status == 404:
                         return None
                     raise

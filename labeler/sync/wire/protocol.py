@@ -1,6 +1,6 @@
 """The sync wire protocol: every body the client sends and the server answers.
 
-The server (``labeler.server``) and the client (``labeler.sync.client``) both use these models,
+The server (``labeler.server``) and the client (``labeler.sync.wire.client``) both use these models,
 so the two cannot drift. Numbers are bounded and strings are checked here so that nothing a
 client sends can reach the database in a form it refuses (that would be a 5xx, not a 4xx).
 """

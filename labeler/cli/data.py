@@ -9,11 +9,12 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from labeler import cli
+from labeler.cli import common
 from labeler.domain import status as status_mod
 from labeler.formats import base, export, manifest, registry, splits
 from labeler.services import exporting, importing, sync
 from labeler.services import project as project_mod
+from labeler.sync.wire import errors as sync_errors
 
 _TASKS = ("detect", "segment", "classify", "multiclass", "multilabel")
 
@@ -69,13 +70,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--image-url-prefix", default="", help="Azure ML: azureml://.../paths/ datastore prefix"
     )
     p.add_argument("--overwrite", action="store_true", help="replace a previous export at --out")
-    cli.json_arg(p)
+    common.json_arg(p)
     p.set_defaults(handler=cmd_export)
 
     p = sub.add_parser(
         "import", help="import labels from a dataset (COCO, YOLO, VOC, labelme, Azure ML, CSV)"
     )
-    cli.project_arg(p)
+    common.project_arg(p)
     p.add_argument("path", type=Path, metavar="PATH", help="the dataset file or folder")
     p.add_argument("--format", required=True, metavar="F", help=f"one of: {names}")
     p.add_argument("--map", action="append", default=[], metavar="OLD=NEW",
@@ -88,7 +89,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--dry-run", action="store_true", help="say what would be added, matched and created"
     )
-    cli.json_arg(p)
+    common.json_arg(p)
     p.set_defaults(handler=cmd_import)
 
 
@@ -96,9 +97,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.remote:
         return export_remote(args)
     if args.project is None:
-        raise cli.CliError("give a PROJECT to export, or --remote URL --project NAME")
+        raise common.CliError("give a PROJECT to export, or --remote URL --project NAME")
     if args.remote_project or args.key:
-        raise cli.CliError("--project and --key go with --remote URL")
+        raise common.CliError("--project and --key go with --remote URL")
     statuses = frozenset(status_mod.parse_status(s) for s in args.status.split(",") if s.strip())
     classes = (
         tuple(c.strip() for c in args.classes.split(",") if c.strip()) if args.classes else None
@@ -116,7 +117,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     with project_mod.open_project(project_mod.resolve_project_path(args.project)) as project:
         result = exporting.export_project(
             project, format=args.format, out=args.out, options=options,
-            progress=cli.progress_bar("exporting", args),
+            progress=common.progress_bar("exporting", args),
         )  # fmt: skip
     counts = result.report.counts()
     payload = {
@@ -135,7 +136,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if counts:
         lines.append("not expressed exactly (see manifest.json for the list):")
         lines += [f"  {code}: {n}" for code, n in sorted(counts.items())]
-    cli.emit(args, payload, "\n".join(lines))
+    common.emit(args, payload, "\n".join(lines))
     return 0
 
 
@@ -154,7 +155,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             else:
                 plan = importing.import_dataset(project, **kwargs)
         except base.FormatError as exc:
-            raise cli.CliError(f"{exc} (nothing was imported)") from exc
+            raise common.CliError(f"{exc} (nothing was imported)") from exc
     verb = "would add" if plan.dry_run else "added"
     lines = [
         f"{plan.format} dataset {plan.path}: {plan.dataset_images} images",
@@ -175,7 +176,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     for code, _, _ in plan.report:
         counts[code] = counts.get(code, 0) + 1
     lines += [f"  not taken — {code}: {n}" for code, n in sorted(counts.items())]
-    cli.emit(args, plan.to_json(), "\n".join(lines))
+    common.emit(args, plan.to_json(), "\n".join(lines))
     return 0
 
 
@@ -194,7 +195,7 @@ _REMOTE_ERRORS = {
 def _remote_query(args: argparse.Namespace) -> dict[str, Any]:
     images = args.images or base.ImageMode.NONE.value
     if images not in (base.ImageMode.NONE.value, base.ImageMode.COPY.value):
-        raise cli.CliError(f"--images {images} is not available with --remote (none or copy)")
+        raise common.CliError(f"--images {images} is not available with --remote (none or copy)")
     query: dict[str, Any] = {
         "format": args.format,
         "images": images,
@@ -209,10 +210,10 @@ def _remote_query(args: argparse.Namespace) -> dict[str, Any]:
     return query
 
 
-def _server_error(exc: Any, args: argparse.Namespace) -> cli.CliError:
-    """The sync client's error (``client.ApiError``) in words for ``export --remote``."""
+def _server_error(exc: Any, args: argparse.Namespace) -> common.CliError:
+    """The sync client's error (``sync_errors.ApiError``) in words for ``export --remote``."""
     if exc.status == 0:
-        return cli.CliError(
+        return common.CliError(
             f"cannot reach the server at {args.remote} ({exc.message}); check --remote and the "
             "network"
         )
@@ -221,14 +222,14 @@ def _server_error(exc: Any, args: argparse.Namespace) -> cli.CliError:
         env=sync.KEY_ENV, project=args.remote_project, url=args.remote,
         status=exc.status, message=exc.message,
     )  # fmt: skip
-    return cli.CliError(text + (f" (request id {exc.request_id})" if exc.request_id else ""))
+    return common.CliError(text + (f" (request id {exc.request_id})" if exc.request_id else ""))
 
 
 def _download(args: argparse.Namespace, into: Path) -> None:
     """The server's zip of the export, written to ``into``, through the sync client (the same
     key lookup, Entra ID tokens and errors as ``labeler sync``)."""
-    from labeler import cli_sync
-    from labeler.sync import client as client_mod
+    from labeler.cli import sync as cli_sync
+    from labeler.sync.wire import client as client_mod
 
     options = cli_sync.options(args.key)
     key = sync.find_key(args.remote.rstrip("/"), options.key) or sync.find_key(args.remote)
@@ -238,10 +239,10 @@ def _download(args: argparse.Namespace, into: Path) -> None:
     try:
         with client, into.open("wb") as f:
             client.download_export(args.remote_project, _remote_query(args), f.write)
-    except client_mod.ApiError as exc:
+    except sync_errors.ApiError as exc:
         raise _server_error(exc, args) from exc
     except sync.SyncError as exc:  # Entra ID sign-in failed
-        raise cli.CliError(str(exc)) from exc
+        raise common.CliError(str(exc)) from exc
 
 
 def export_remote(args: argparse.Namespace) -> int:
@@ -250,12 +251,12 @@ def export_remote(args: argparse.Namespace) -> int:
     All or nothing: the zip is unpacked into a hidden folder beside --out, renamed at the end.
     """
     if not args.remote_project:
-        raise cli.CliError("--remote needs --project NAME (the project's name on the server)")
+        raise common.CliError("--remote needs --project NAME (the project's name on the server)")
     if args.project is not None:
-        raise cli.CliError("give either PROJECT or --remote, not both")
+        raise common.CliError("give either PROJECT or --remote, not both")
     out = Path(args.out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not args.overwrite:
-        raise cli.CliError(f"{out} exists and is not empty (use --overwrite to replace it)")
+        raise common.CliError(f"{out} exists and is not empty (use --overwrite to replace it)")
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
@@ -266,7 +267,7 @@ def export_remote(args: argparse.Namespace) -> int:
             with zipfile.ZipFile(archive) as zf:
                 zf.extractall(unpacked)  # member names are made safe by zipfile
         except zipfile.BadZipFile as exc:
-            raise cli.CliError(f"the server's answer is not a zip file ({exc})") from exc
+            raise common.CliError(f"the server's answer is not a zip file ({exc})") from exc
         document = manifest.read(unpacked) or {}
         if out.exists():
             old = staging / "previous"
@@ -289,5 +290,5 @@ def export_remote(args: argparse.Namespace) -> int:
         f"(revision {document.get('data_revision', '?')}) to {out} ({payload['format']})"
     ]
     lines += [f"  {k}: {v}" for k, v in counts.items() if k != "images"]
-    cli.emit(args, payload, "\n".join(lines))
+    common.emit(args, payload, "\n".join(lines))
     return 0

@@ -17,13 +17,15 @@ import sqlalchemy as sa
 
 from labeler.domain import changes as changes_mod
 from labeler.store import database, models
-from labeler.sync import apply, conflicts, link, outbox, protocol, records, retry, schema_clash
-from labeler.sync import client as client_mod
+from labeler.sync.engine import apply, conflicts, link, outbox, records, schema_clash
+from labeler.sync.wire import client as client_mod
+from labeler.sync.wire import errors as sync_errors
+from labeler.sync.wire import protocol, retry
 
 T = TypeVar("T")
 
 
-class NotLinked(retry.SyncError):
+class NotLinked(sync_errors.SyncError):
     """The project has no server yet."""
 
 
@@ -90,7 +92,7 @@ class SyncEngine:
         """Push, then pull.
 
         Raises:
-            NotLinked, retry.ConfigurationError, retry.OfflineError.
+            NotLinked, sync_errors.ConfigurationError, sync_errors.OfflineError.
         """
         project = self._remote()
         report = SyncReport()
@@ -153,7 +155,7 @@ class SyncEngine:
         while True:
             try:
                 page = self._call(self._page(project, cursor))
-            except client_mod.ApiError as exc:
+            except sync_errors.ApiError as exc:
                 if exc.status != 410 or cursor is None:
                     raise
                 cursor, full = None, True

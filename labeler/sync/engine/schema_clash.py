@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from labeler.store import models
-from labeler.sync import apply, records
+from labeler.sync.engine import apply, records
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

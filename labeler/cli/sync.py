@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from labeler import cli
+from labeler.cli import common
 from labeler.services import indexing, sync
 from labeler.services import project as project_mod
 
@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "link", help="publish the project on a sync server, or join the server's project"
     )
-    cli.project_arg(p)
+    common.project_arg(p)
     p.add_argument("--remote", required=True, metavar="URL", help="the sync service's root URL")
     p.add_argument(
         "--project", dest="remote_project", required=True, metavar="NAME",
@@ -47,25 +47,25 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="where fetched images go (default: the project's first image folder, else "
         "PROJECT-images beside the project file)",
     )  # fmt: skip
-    cli.json_arg(p)
+    common.json_arg(p)
     p.set_defaults(handler=cmd_link)
 
     p = sub.add_parser("sync", help="push local edits, then pull the team's (repeats until Ctrl+C)")
-    cli.project_arg(p)
+    common.project_arg(p)
     p.add_argument("--once", action="store_true", help="one round, then exit")
     p.add_argument(
         "--interval", type=float, default=DEFAULT_INTERVAL, metavar="S",
         help="seconds between rounds (default %(default)s)",
     )  # fmt: skip
-    cli.json_arg(p)
+    common.json_arg(p)
     p.set_defaults(handler=cmd_sync)
 
     p = sub.add_parser("conflicts", help="list conflicts, or resolve one: mine, theirs or both")
-    cli.project_arg(p)
+    common.project_arg(p)
     p.add_argument("action", nargs="?", choices=["list", "resolve"], default="list")
     p.add_argument("id", nargs="?", help="the conflict's id (or its first characters)")
     p.add_argument("choice", nargs="?", choices=[c.value for c in sync.Choice])
-    cli.json_arg(p)
+    common.json_arg(p)
     p.set_defaults(handler=cmd_conflicts)
 
 
@@ -79,7 +79,7 @@ def options(key: str | None = None) -> sync.Options:
     try:
         return sync.Options(key=key, token_source=sync.entra_sign_in(_stderr))
     except sync.SignInError as exc:
-        raise cli.CliError(str(exc)) from exc
+        raise common.CliError(str(exc)) from exc
 
 
 def _open(target: Path) -> project_mod.Project:
@@ -99,7 +99,7 @@ def _open_for_link(target: Path) -> project_mod.Project:
         try:
             return project_mod.create_project(target)
         except project_mod.ProjectError as exc:
-            raise cli.CliError(str(exc)) from exc
+            raise common.CliError(str(exc)) from exc
     return _open(target)
 
 
@@ -109,7 +109,7 @@ def cmd_link(args: argparse.Namespace) -> int:
     with _open_for_link(args.project) as project:
         try:
             bars = {
-                stage: cli.progress_bar(f"{stage}ing images", args)
+                stage: common.progress_bar(f"{stage}ing images", args)
                 for stage in ("upload", "download")
             }
             result, report = sync.link_project(
@@ -121,7 +121,7 @@ def cmd_link(args: argparse.Namespace) -> int:
                 lambda stage, done, total: bars[stage](done, total),
             )  # fmt: skip
         except sync.SyncError as exc:
-            raise cli.CliError(str(exc)) from exc
+            raise common.CliError(str(exc)) from exc
     if args.key:  # only a key the service accepted is worth keeping
         storage = sync.store_key(args.remote, args.key)
         lines.append(storage.why)
@@ -147,7 +147,7 @@ def cmd_link(args: argparse.Namespace) -> int:
         "key_stored": storage.stored if storage else None,
         "sync": report.to_json(),
     }
-    cli.emit(args, payload, "\n".join(lines))
+    common.emit(args, payload, "\n".join(lines))
     return 0
 
 
@@ -202,8 +202,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
             try:
                 report = sync.sync_once(project, options())
             except sync.SyncError as exc:
-                raise cli.CliError(str(exc)) from exc
-            cli.emit(args, report.to_json(), "\n".join(_report_lines(report)))
+                raise common.CliError(str(exc)) from exc
+            common.emit(args, report.to_json(), "\n".join(_report_lines(report)))
             return 0
         return _sync_forever(project, args)
 
@@ -220,9 +220,9 @@ def _sync_forever(project: project_mod.Project, args: argparse.Namespace) -> int
         try:
             report = sync.sync_once(project, opts)
         except sync.ConfigurationError as exc:
-            raise cli.CliError(str(exc)) from exc
+            raise common.CliError(str(exc)) from exc
         except sync.NotLinked as exc:
-            raise cli.CliError(str(exc)) from exc
+            raise common.CliError(str(exc)) from exc
         except sync.OfflineError as exc:
             # Offline: keep the edits, try again later, waiting longer each time.
             wait = min(MAX_OFFLINE_WAIT, wait * 2) * random.uniform(0.8, 1.0)
@@ -230,7 +230,7 @@ def _sync_forever(project: project_mod.Project, args: argparse.Namespace) -> int
         else:
             wait = interval
             if report.pushed or report.pulled or report.conflicts or report.rejected:
-                cli.emit(args, report.to_json(), "\n".join(_report_lines(report)))
+                common.emit(args, report.to_json(), "\n".join(_report_lines(report)))
         sys.stdout.flush()
         _pause(wait)
 
@@ -239,12 +239,12 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
     with _open(args.project) as project:
         if args.action == "resolve":
             if not args.id or not args.choice:
-                raise cli.CliError("say which conflict and how: resolve ID mine|theirs|both")
+                raise common.CliError("say which conflict and how: resolve ID mine|theirs|both")
             try:
                 sync.resolve_conflict(project, args.id, sync.Choice(args.choice))
             except sync.ConflictError as exc:
-                raise cli.CliError(str(exc)) from exc
-            cli.emit(
+                raise common.CliError(str(exc)) from exc
+            common.emit(
                 args,
                 {"resolved": args.id, "choice": args.choice},
                 f"resolved {args.id}: {args.choice}"
@@ -270,7 +270,7 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
         lines.append(
             f"    theirs: {_describe(c.remote, c.remote_class)}  ({c.remote_author}, {c.remote_at})"
         )
-    cli.emit(args, {"conflicts": rows}, "\n".join(lines) or "no conflicts")
+    common.emit(args, {"conflicts": rows}, "\n".join(lines) or "no conflicts")
     return 0
 
 

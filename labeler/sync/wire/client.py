@@ -1,8 +1,8 @@
 """A small typed HTTP client of the sync API (the offline-first engine builds on it).
 
-Every call has a timeout. Errors come back as :class:`ApiError` with the status, the server's
+Every call has a timeout. Errors come back as :class:`errors.ApiError` with the status, the server's
 message, the request id (to quote to whoever runs the service) and ``Retry-After`` when given;
-a failed connection is a :class:`ConnectionFailed` (status 0). This client does not retry.
+a failed connection is a :class:`errors.ConnectionFailed` (status 0). This client does not retry.
 """
 
 from __future__ import annotations
@@ -14,55 +14,15 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 import pydantic
 import requests
 
-from labeler.sync import protocol
+from labeler.sync.wire import errors, protocol
 
 if TYPE_CHECKING:
-    from labeler.sync.entra import TokenSource
+    from labeler.sync.wire.entra import TokenSource
 
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
 DEFAULT_TIMEOUT = 30.0
 
 M = TypeVar("M", bound=pydantic.BaseModel)
-
-
-class ApiError(Exception):
-    """The service answered with an error (or could not be reached: status 0)."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        request_id: str | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        self.status = status
-        self.message = message
-        self.request_id = request_id
-        self.retry_after = retry_after
-        where = f" (request {request_id})" if request_id else ""
-        super().__init__(f"{status}: {message}{where}")
-
-
-class ConnectionFailed(ApiError):
-    """No answer: the service is down, unreachable, or took longer than the timeout."""
-
-
-class NotTheApi(ConnectionFailed):
-    """An answer that is not the sync API's: a login page of a hotel or company network, a proxy's
-    error page, or a URL that points at another service. Treated like no answer (retried, then
-    "offline"), so sync resumes by itself once the network lets it through."""
-
-    @classmethod
-    def from_response(cls, response: requests.Response, method: str, path: str) -> NotTheApi:
-        kind = response.headers.get("Content-Type", "no content type").split(";")[0]
-        start = response.text[:80].replace("\n", " ").strip()
-        return cls(
-            0,
-            f"the answer to {method} {path} is not the labeler sync API's (HTTP "
-            f"{response.status_code}, {kind}, starting {start!r}): check the URL; a network "
-            "login page or a proxy may be in the way",
-            response.headers.get("x-request-id"),
-        )
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -74,7 +34,7 @@ def _retry_after(value: str | None) -> float | None:
         return None  # an HTTP date: the engine treats it as "soon"
 
 
-def _error(response: requests.Response) -> ApiError:
+def _error(response: requests.Response) -> errors.ApiError:
     message = response.reason or "error"
     try:
         body = response.json()
@@ -83,7 +43,7 @@ def _error(response: requests.Response) -> ApiError:
     except ValueError:
         if response.text:
             message = response.text[:500]
-    return ApiError(
+    return errors.ApiError(
         response.status_code,
         message,
         response.headers.get("x-request-id"),
@@ -153,7 +113,7 @@ class SyncClient:
                 token = self.token_source.token(refresh=refresh)
             except requests.RequestException as exc:
                 # MSAL could not reach Entra ID (offline, say): like the service not answering.
-                raise ConnectionFailed(
+                raise errors.ConnectionFailed(
                     0, f"Entra ID sign-in cannot be reached ({type(exc).__name__}: {exc})"
                 ) from exc
             headers = dict(kwargs.pop("headers", None) or {})
@@ -164,7 +124,7 @@ class SyncClient:
                 method, self.base_url + path, timeout=self.timeout, **kwargs
             )
         except requests.RequestException as exc:
-            raise ConnectionFailed(0, f"{type(exc).__name__}: {exc}") from exc
+            raise errors.ConnectionFailed(0, f"{type(exc).__name__}: {exc}") from exc
 
     def _call(
         self,
@@ -181,7 +141,7 @@ class SyncClient:
         try:
             return model.model_validate_json(response.content)
         except pydantic.ValidationError as exc:
-            raise NotTheApi.from_response(response, method, path) from exc
+            raise errors.NotTheApi.from_response(response, method, path) from exc
 
     @staticmethod
     def _p(project: str) -> str:
@@ -266,7 +226,7 @@ class SyncClient:
                 write(piece)
                 size += len(piece)
         except requests.RequestException as exc:
-            raise ConnectionFailed(0, f"{type(exc).__name__}: {exc}") from exc
+            raise errors.ConnectionFailed(0, f"{type(exc).__name__}: {exc}") from exc
         finally:
             response.close()
         return size
@@ -274,7 +234,7 @@ class SyncClient:
     def has_blob(self, project: str, sha256: str) -> bool:
         try:
             self._send("HEAD", f"{self._p(project)}/blobs/{sha256}")
-        except ApiError as exc:
+        except errors.ApiError as exc:
             if exc.status == 404:
                 return False
             raise

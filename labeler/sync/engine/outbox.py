@@ -18,8 +18,9 @@ from sqlalchemy import orm
 from sqlalchemy.dialects import sqlite
 
 from labeler.store import database, models
-from labeler.sync import client as client_mod
-from labeler.sync import conflicts, prefetch, protocol, records, retry
+from labeler.sync.engine import conflicts, prefetch, records
+from labeler.sync.wire import errors as sync_errors
+from labeler.sync.wire import protocol
 
 Kind = protocol.RecordKind
 Outcome = protocol.PushOutcome
@@ -206,7 +207,7 @@ def send(
     sent = [protocol.Record.model_validate(r) for r in batch.records]
     try:
         response = push(sent, batch.idempotency_key)
-    except client_mod.ApiError as exc:
+    except sync_errors.ApiError as exc:
         if exc.status == 0 or exc.status >= 500:
             raise
         # Refused as a whole (422, 413, ...): the rows are still dirty, so the next round
@@ -218,7 +219,7 @@ def send(
                 )
             )
         where = f" (request id {exc.request_id})" if exc.request_id else ""
-        raise retry.SyncError(
+        raise sync_errors.SyncError(
             f"the service refused a batch of {len(sent)} changes ({exc.status}: "
             f"{exc.message}){where}"
         ) from exc

@@ -8,21 +8,16 @@ only then, so everyday commands stay quick.
 from __future__ import annotations
 
 import argparse
-import json
-import os
+import logging
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any
 
 import labeler
-from labeler.services import project as project_mod
+from labeler import errors
+
+log = logging.getLogger("labeler")
 
 _SERVER_COMMANDS = ("serve", "maintain", "keys", "apim")
-
-
-class CliError(Exception):
-    """A failure reported as one line on stderr with a non-zero exit code."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
     if handler is None:
         # `labeler` on its own starts the app.
-        from labeler import cli_app
+        from labeler.cli import app as cli_app
 
         return cli_app.open_app(None)
     try:
@@ -45,9 +40,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 130
-    except (CliError, project_mod.ProjectError, ValueError, OSError) as exc:
+    except errors.UserError as exc:
         print(f"labeler: error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        # The machine's own refusals (a missing file, no permission, a full disk) name the file.
+        print(f"labeler: error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        errors.log_bug(log, exc, f"labeler {args_list[0] if args_list else ''}".strip())
+        print(f"labeler: {errors.bug_message(exc)}", file=sys.stderr)
+        return 70  # EX_SOFTWARE: not the user's doing
 
 
 def _server_main(argv: list[str]) -> int:
@@ -64,7 +67,10 @@ def _server_main(argv: list[str]) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from labeler import cli_app, cli_data, cli_project, cli_sync
+    from labeler.cli import app as cli_app
+    from labeler.cli import data as cli_data
+    from labeler.cli import project as cli_project
+    from labeler.cli import sync as cli_sync
 
     parser = argparse.ArgumentParser(
         prog="labeler",
@@ -85,46 +91,3 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub.add_parser(name, help=text, add_help=False)
     return parser
-
-
-def emit(args: argparse.Namespace, payload: dict[str, Any], text: str) -> None:
-    """Print ``payload`` as JSON with ``--json``, else the human-readable ``text``."""
-    if getattr(args, "json", False):
-        print(json.dumps(payload, indent=2, default=str))
-    else:
-        print(text)
-
-
-def progress_bar(desc: str, args: argparse.Namespace) -> Callable[[int, int], None]:
-    """A tqdm progress callback on stderr; silent with --json or when stderr is not a terminal."""
-    from tqdm import tqdm
-
-    quiet = getattr(args, "json", False) or not os.isatty(2)
-    bar: Any = None
-
-    def update(done: int, total: int) -> None:
-        nonlocal bar
-        if quiet:
-            return
-        if bar is None:
-            bar = tqdm(total=total, desc=desc, unit="img", file=sys.stderr, leave=False)
-        bar.n = done
-        bar.refresh()
-        if done >= total:
-            bar.close()
-
-    return update
-
-
-def project_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "project", metavar="PROJECT", type=Path, help="a .labeler file or an image folder"
-    )
-
-
-def json_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print the result as JSON for scripts")
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

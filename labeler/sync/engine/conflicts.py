@@ -1,6 +1,5 @@
-"""Conflicts: a record changed here and on the server. Both versions are kept until the user
-chooses: ``mine`` (push the local version, based on the server's), ``theirs`` (take the server's)
-or ``both`` (an annotation only: keep the server's, and the local one as a new annotation).
+"""Conflicts: a record changed here and on the server. Both versions are kept (recorded here, as
+the change feed is applied) until the user chooses how to resolve them (:mod:`resolve`).
 """
 
 from __future__ import annotations
@@ -13,9 +12,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from labeler import errors
 from labeler.domain import ids
 from labeler.store import database, models
-from labeler.sync import protocol, records
+from labeler.sync.engine import records
+from labeler.sync.wire import protocol
 
 Kind = protocol.RecordKind
 
@@ -26,7 +27,7 @@ class Choice(enum.StrEnum):
     BOTH = "both"
 
 
-class ConflictError(ValueError):
+class ConflictError(errors.UserError, ValueError):
     """A resolution that cannot be made (unknown or resolved conflict, ``both`` on a status)."""
 
 
@@ -152,71 +153,3 @@ def find(db: database.Database, conflict_id: str) -> models.SyncConflictRow:
         what = "no open conflict" if not found else "more than one open conflict"
         raise ConflictError(f"{what} with id {conflict_id!r} (labeler conflicts lists them)")
     return found[0]
-
-
-def resolve(
-    session: orm.Session, row: models.SyncConflictRow, choice: Choice, out: Any
-) -> str | None:
-    """Resolve one conflict inside the caller's transaction.
-
-    Returns:
-        The id of the annotation ``both`` made from the local version, else None.
-    """
-    from labeler.sync import apply
-
-    remote = protocol.ChangeRecord.model_validate(row.remote)
-    kind = Kind(row.kind)
-    if choice is Choice.BOTH and kind is not Kind.ANNOTATION:
-        raise ConflictError(f"'both' keeps two annotations; a {kind.value} takes mine or theirs")
-    made = None
-    if choice is Choice.MINE:
-        # Based on the server's revision now, the local version pushes as an ordinary edit.
-        _rebase(session, kind, row.annotation_id, remote)
-        records.set_shadow(
-            session, row.annotation_id, kind, remote.revision, records.record_content(remote)
-        )
-    else:
-        if choice is Choice.BOTH:
-            made = _copy_as_new(session, row.annotation_id)
-        row.resolution = choice.value  # before apply, which closes open conflicts itself
-        apply.apply_change(session, remote, out, force=True)
-        apply.recount_pending(session, out)
-    row.resolution = choice.value
-    row.resolved_at = records.now()
-    return made
-
-
-def _rebase(session: orm.Session, kind: Kind, key: str, remote: protocol.ChangeRecord) -> None:
-    if kind is Kind.IMAGE_STATUS:
-        for image in records.images_with_sha(session, str(remote.data["image_sha256"])):
-            image.revision = remote.revision
-            image.dirty = True
-        return
-    model: Any = {
-        Kind.ANNOTATION: models.AnnotationRow,
-        Kind.REVIEW_ACTION: models.ReviewActionRow,
-        Kind.LABEL_CLASS: models.LabelClassRow,
-        Kind.ATTRIBUTE_DEF: models.AttributeDefRow,
-    }[kind]
-    local = session.get(model, key)
-    if local is None:
-        raise ConflictError(f"the local version of {key} is gone; resolve with 'theirs'")
-    local.revision = remote.revision
-    local.dirty = True
-
-
-def _copy_as_new(session: orm.Session, key: str) -> str:
-    from labeler.sync import apply
-
-    ann = session.get(models.AnnotationRow, key)
-    if ann is None:
-        raise ConflictError(f"the local version of {key} is gone; resolve with 'theirs'")
-    now = records.now()
-    copy = models.AnnotationRow(
-        id=ids.new_id(), image_id=ann.image_id, class_id=ann.class_id, kind=ann.kind,
-        geometry=ann.geometry, attributes=dict(ann.attributes or {}), version=1, created_at=now,
-        updated_at=now, author=ann.author, revision=None, dirty=True, deleted=ann.deleted,
-    )  # fmt: skip
-    session.add(copy)
-    apply.history(session, copy, "create", ann.author, now)
-    return copy.id
