@@ -37,7 +37,7 @@ def _dataset(root: Path, fmt: str = "coco", classes: tuple[str, ...] = ("cat", "
 
 
 def _project_over(root: Path, images_dir: Path, classes: tuple[str, ...]) -> project_svc.Project:
-    project = project_svc.create_project(root / "target.labeler", classes=classes)
+    project = project_svc.create_project(root / "target.labeler", classes=classes, author="tester")
     indexing.add_folder(project, images_dir)
     indexing.index_pending(project, workers=1)
     return project
