@@ -101,7 +101,7 @@ class Workbench(QtCore.QObject):
         w.recent_menu.aboutToShow.connect(lambda: self.projects.fill_recent_menu(w.recent_menu))
         self.projects.message.connect(lambda text: w.statusBar().showMessage(text, 6000))
 
-    def change_author(self, ask: author_dialog.Asker = author_dialog.ask) -> None:
+    def change_author(self, ask: author_dialog.Asker | None = None) -> None:
         """Edit → Your name…: changes made from now on are signed with the new name (kept in
         the settings for the next start)."""
         name = author_dialog.change_author(self.window, self.project.author, ask)

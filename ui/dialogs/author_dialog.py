@@ -25,6 +25,7 @@ class AuthorDialog(QtWidgets.QDialog):
         super().__init__(parent)
         self.setObjectName("authorDialog")
         self.setWindowTitle("Your name")
+        self.setMinimumWidth(360)
         text = (
             "Your changes are signed with your name, so the team can see who labeled what."
             if first
@@ -93,10 +94,10 @@ def _ask_first(parent: QtWidgets.QWidget | None, name: str) -> str | None:
 
 
 def change_author(
-    parent: QtWidgets.QWidget | None, current: str, ask_name: Asker = ask
+    parent: QtWidgets.QWidget | None, current: str, ask_name: Asker | None = None
 ) -> str | None:
     """Edit → Your name…: ask, keep the answer in the settings; the new name or None."""
-    name = ask_name(parent, current)
+    name = (ask_name or ask)(parent, current)
     if name is None or name == current:
         return None
     settings_mod.set_author(name)
