@@ -131,6 +131,7 @@ def insert_shapes(
     if missing:
         raise AnnotationError(f"no image {missing[0]}")
     live_classes = store_schema.live_class_ids(session)
+    fresh = iter(ids.new_ids(sum(1 for s in shapes.values() for shape in s if not shape.id)))
     rows: list[store_annotations.New] = []
     for image_id, on_image in shapes.items():
         for shape in on_image:
@@ -138,7 +139,7 @@ def insert_shapes(
                 raise AnnotationError(f"unknown class {shape.class_id}")
             rows.append(
                 store_annotations.New(
-                    id=shape.id or ids.new_id(), image_id=image_id, class_id=shape.class_id,
+                    id=shape.id or next(fresh), image_id=image_id, class_id=shape.class_id,
                     kind=shape.kind.value, geometry=geo.geometry_to_json(shape.geometry),
                     attributes=shape.attributes, author=author, at=now,
                 )

@@ -8,10 +8,13 @@ recognised and skipped.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import hashlib
 import os
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -101,9 +104,21 @@ def import_dataset(
         labeler.formats.registry.FormatUnavailable: unknown format, or one labeler cannot read.
         ImportFailed: unknown classes with ``create_classes=False``; nothing is changed.
     """
+    with _collector_paused():
+        return _import(project, format, Path(path), mapping, create_classes, dry_run)
+
+
+def _import(
+    project: project_mod.Project,
+    format: str,
+    path: Path,
+    mapping: Mapping[str, str] | None,
+    create_classes: bool,
+    dry_run: bool,
+) -> ImportPlan:
     reader = registry.reader(format)
     report = base.Report()
-    dataset = reader.read(Path(path), report)
+    dataset = reader.read(path, report)
     mapping = dict(mapping or {})
     author = project.author
     now = types.utcnow()
@@ -196,6 +211,39 @@ def dry_run(project: project_mod.Project, **kwargs: Any) -> ImportPlan:
     except _DryRun as done:
         return dataclasses.replace(done.plan, changes=Changes())
     raise AssertionError("a dry run always rolls back")
+
+
+class _CollectorPause:
+    """Python's cycle collector paused while imports run (process-wide, counted, so that
+    imports on two threads give it back only when both are done).
+
+    A big dataset is millions of parsed objects, which every full collection walks again while
+    the import makes its rows: 40% of a 100,000-box import went there. An import makes no
+    garbage cycles worth collecting meanwhile; reference counting still frees the rest at once.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = 0
+        self._was_enabled = True
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._running == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running -= 1
+                if self._running == 0 and self._was_enabled:
+                    gc.enable()
+
+
+_collector_paused = _CollectorPause()
 
 
 class _DryRun(Exception):

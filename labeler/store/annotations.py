@@ -28,6 +28,15 @@ from labeler.store import bulk, models, types
 A = models.AnnotationRow
 H = models.AnnotationHistoryRow
 
+_ROW = (
+    "id", "image_id", "class_id", "kind", "geometry", "attributes", "version", "created_at",
+    "updated_at", "author", "revision", "dirty", "deleted",
+)  # fmt: skip
+_HISTORY = (
+    "id", "annotation_id", "image_id", "version", "op", "class_id", "kind", "geometry",
+    "attributes", "deleted", "author", "at",
+)  # fmt: skip
+
 #: Ids per ``IN (...)`` list (SQLite allows many more; this keeps statements small).
 CHUNK = 500
 
@@ -89,26 +98,23 @@ def insert(session: orm.Session, rows: Sequence[New], *, op: str | None = None) 
     # Classes and images added through the ORM in this unit must be in the database before
     # rows that refer to them.
     session.flush()
-    values: list[dict[str, Any]] = []
-    versions: list[Version] = []
-    for new in rows:
+    values: list[list[Any]] = []
+    versions: list[list[Any]] = []
+    for new, history_id in zip(rows, ids.new_ids(len(rows)), strict=True):
         attributes = dict(new.attributes)
         values.append(
-            {
-                "id": new.id, "image_id": new.image_id, "class_id": new.class_id,
-                "kind": new.kind, "geometry": new.geometry, "attributes": attributes,
-                "version": 1, "created_at": new.at, "updated_at": new.at, "author": new.author,
-                "revision": new.revision, "dirty": new.revision is None, "deleted": new.deleted,
-            }
+            [
+                new.id, new.image_id, new.class_id, new.kind, new.geometry, attributes, 1, new.at,
+                new.at, new.author, new.revision, new.revision is None, new.deleted,
+            ]
         )  # fmt: skip
         versions.append(
-            Version(
-                new.id, new.image_id, 1, op or ("delete" if new.deleted else "create"),
+            [
+                history_id, new.id, new.image_id, 1, op or ("delete" if new.deleted else "create"),
                 new.class_id, new.kind, new.geometry, attributes, new.deleted, new.author, new.at,
-            )
+            ]
         )  # fmt: skip
-    bulk.insert(session, _table(A), values)
-    append_history(session, versions)
+    bulk.insert(session, (_table(A), _ROW, values), (_table(H), _HISTORY, versions))
 
 
 def update(
@@ -184,18 +190,14 @@ def version_of(row: models.AnnotationRow, op: str, author: str, at: dt.datetime)
 def append_history(session: orm.Session, versions: Iterable[Version]) -> None:
     """Append versions to the annotations' history (the only write history rows ever get)."""
     batch = list(versions)
-    if not batch:
-        return
     values = [
-        {
-            "id": history_id, "annotation_id": v.annotation_id, "image_id": v.image_id,
-            "version": v.version, "op": v.op, "class_id": v.class_id, "kind": v.kind,
-            "geometry": v.geometry, "attributes": dict(v.attributes), "deleted": v.deleted,
-            "author": v.author, "at": v.at,
-        }
+        [
+            history_id, v.annotation_id, v.image_id, v.version, v.op, v.class_id, v.kind,
+            v.geometry, dict(v.attributes), v.deleted, v.author, v.at,
+        ]
         for history_id, v in zip(ids.new_ids(len(batch)), batch, strict=True)
     ]  # fmt: skip
-    bulk.insert(session, _table(H), values)
+    bulk.insert(session, (_table(H), _HISTORY, values))
 
 
 def existing(session: orm.Session, annotation_ids: Collection[str]) -> set[str]:

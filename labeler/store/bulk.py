@@ -3,70 +3,79 @@
 An ``executemany`` through the driver, each value first converted by its column's own type (the
 same conversion SQLAlchemy applies: UTC datetimes to text, JSON with orjson, booleans), without
 SQLAlchemy's per-row parameter handling — which cost more than SQLite's own work for the 100,000
-rows of a big import. Values repeated across rows (the one timestamp of an import) are converted
-once.
+rows of a big import. A value met again is converted once: the one timestamp of an import, and
+the geometry an annotation row shares with its first history version.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-_MISSING = object()
+#: Rows for one table: the table, its column names, and one list of values per row (in the
+#: order of the columns; the lists are converted in place).
+Batch = tuple[sa.Table, Sequence[str], list[list[Any]]]
 
 
-def insert(session: orm.Session, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert ``rows`` (dicts with the same keys) into ``table``."""
-    if not rows:
-        return
-    columns = list(rows[0])
+def insert(session: orm.Session, *batches: Batch) -> None:
+    """Insert each batch of rows into its table, in the order given."""
     conn = session.connection()
-    names = ", ".join(_quote(conn, c) for c in columns)
-    marks = ", ".join("?" for _ in columns)
-    sql = f"INSERT INTO {_quote(conn, table.name)} ({names}) VALUES ({marks})"
-    _executemany(conn, table, sql, columns, [[row[c] for c in columns] for row in rows])
+    done: dict[Any, Any] = {}
+    for table, columns, rows in batches:
+        if not rows:
+            continue
+        names = ", ".join(_quote(conn, c) for c in columns)
+        marks = ", ".join("?" for _ in columns)
+        sql = f"INSERT INTO {_quote(conn, table.name)} ({names}) VALUES ({marks})"
+        _executemany(conn, table, sql, columns, rows, done)
 
 
 def update_by_id(
-    session: orm.Session, table: sa.Table, rows: Sequence[Mapping[str, Any]], key: str = "id"
+    session: orm.Session, table: sa.Table, columns: Sequence[str], rows: list[list[Any]]
 ) -> None:
-    """Update rows of ``table`` by ``key``: each of ``rows`` holds the key and the columns to
-    set (the same columns in each)."""
+    """Set ``columns`` of rows of ``table`` by primary key: each row lists the values of
+    ``columns``, then the key."""
     if not rows:
         return
-    columns = [c for c in rows[0] if c != key]
     conn = session.connection()
+    (key,) = table.primary_key.columns
     sets = ", ".join(f"{_quote(conn, c)} = ?" for c in columns)
-    sql = f"UPDATE {_quote(conn, table.name)} SET {sets} WHERE {_quote(conn, key)} = ?"
-    _executemany(
-        conn, table, sql, [*columns, key], [[row[c] for c in (*columns, key)] for row in rows]
-    )
+    sql = f"UPDATE {_quote(conn, table.name)} SET {sets} WHERE {_quote(conn, key.name)} = ?"
+    _executemany(conn, table, sql, [*columns, key.name], rows, {})
 
 
 def _executemany(
-    conn: sa.Connection, table: sa.Table, sql: str, columns: list[str], rows: list[list[Any]]
+    conn: sa.Connection,
+    table: sa.Table,
+    sql: str,
+    columns: Sequence[str],
+    rows: list[list[Any]],
+    done: dict[Any, Any],
 ) -> None:
     # The project store is SQLite (qmark parameters); the conversion is the columns' own.
     assert conn.dialect.paramstyle == "qmark", conn.dialect.paramstyle
     for i, column in enumerate(columns):
-        process = _processor(table.c[column].type, conn.dialect)
+        column_type = table.c[column].type
+        process = _processor(column_type, conn.dialect)
         if process is None:
             continue
-        done: dict[tuple[type, Any], Any] = {}
+        kind = type(column_type)
         for row in rows:
             value = row[i]
-            if isinstance(value, dict | list):  # JSON objects: converted each time
-                row[i] = process(value)
-                continue
-            seen = (type(value), value)  # True and 1 are equal, but not the same JSON
-            converted = done.get(seen, _MISSING)
-            if converted is _MISSING:
-                converted = done[seen] = process(value)
-            row[i] = converted
-    conn.exec_driver_sql(sql, [tuple(row) for row in rows])
+            # A JSON object by identity (the rows keep it alive meanwhile); anything else by
+            # value and type (True and 1 are equal, but not the same JSON).
+            seen = (
+                (kind, id(value)) if isinstance(value, dict | list) else (kind, type(value), value)
+            )
+            found = done.get(seen)
+            if found is None:
+                # The value is kept with its conversion, so its id is not reused meanwhile.
+                found = done[seen] = (value, process(value))
+            row[i] = found[1]
+    conn.exec_driver_sql(sql, list(map(tuple, rows)))
 
 
 def _processor(

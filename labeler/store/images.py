@@ -173,11 +173,12 @@ def _write(session: orm.Session, rows: Sequence[Mapping[str, Any]]) -> None:
         return
     session.flush()  # changes made through the ORM come first; these values win
     table = cast(sa.Table, Img.__table__)
-    by_columns: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
+    by_columns: dict[tuple[str, ...], list[list[Any]]] = {}
     for row in rows:
-        by_columns.setdefault(tuple(row), []).append(row)
-    for group in by_columns.values():
-        bulk.update_by_id(session, table, group)
+        columns = tuple(c for c in row if c != "id")
+        by_columns.setdefault(columns, []).append([*(row[c] for c in columns), row["id"]])
+    for columns, values in by_columns.items():
+        bulk.update_by_id(session, table, columns, values)
     for row in rows:
         loaded = session.identity_map.get(orm_util.identity_key(Img, row["id"]))
         if loaded is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -19,6 +19,10 @@ from labeler.domain import ids
 from labeler.store import bulk, models
 
 R = models.ReviewActionRow
+_COLUMNS = (
+    "id", "image_id", "action", "from_status", "to_status", "comment", "created_at",
+    "updated_at", "author", "revision", "dirty", "deleted",
+)  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -40,16 +44,14 @@ def add(session: orm.Session, actions: Sequence[NewAction]) -> None:
     if not actions:
         return
     session.flush()  # their images may have been added through the ORM in this unit
-    values: list[dict[str, Any]] = [
-        {
-            "id": action_id, "image_id": a.image_id, "action": a.action,
-            "from_status": a.from_status, "to_status": a.to_status, "comment": a.comment,
-            "created_at": a.at, "updated_at": a.at, "author": a.author, "revision": None,
-            "dirty": True, "deleted": False,
-        }
+    values = [
+        [
+            action_id, a.image_id, a.action, a.from_status, a.to_status, a.comment, a.at, a.at,
+            a.author, None, True, False,
+        ]
         for action_id, a in zip(ids.new_ids(len(actions)), actions, strict=True)
     ]  # fmt: skip
-    bulk.insert(session, cast(sa.Table, R.__table__), values)
+    bulk.insert(session, (cast(sa.Table, R.__table__), _COLUMNS, values))
 
 
 def take_remote(
