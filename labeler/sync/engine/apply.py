@@ -285,6 +285,7 @@ def _insert_new_labels(
         # Bulk inserts (rows and their first versions through the store, then the shadows): the
         # ORM's bulk insert spends more time per row than SQLite does.
         store_annotations.insert(session, rows)
+        prefetch.added(session, A, [row.id for row in rows])
         table = cast(sa.Table, models.SyncShadowRow.__table__)
         session.connection().execute(sa.insert(table), shadows)
     return rest
