@@ -34,7 +34,7 @@ from ui import app as app_mod
 from labeler.services import project as project_svc
 qapp = app_mod.application()
 t0 = time.perf_counter()
-project = project_svc.open_project(sys.argv[1])
+project = project_svc.open_project(sys.argv[1], author="bench")
 bench = app_mod.Workbench(project)
 bench.start()
 w = bench.window
@@ -75,7 +75,7 @@ def project_for(folder: Path, path: Path, index: bool) -> Path:
 
     if path.exists():
         return path
-    with project.create_project(path, classes=["a", "b", "c"]) as p:
+    with project.create_project(path, classes=["a", "b", "c"], author="bench") as p:
         indexing.add_folder(p, folder)
         if index:
             indexing.index_pending(p)

@@ -86,7 +86,7 @@ CHILD = """
 import json, sys, time
 from labeler.services import images, indexing, project
 from benchmarks import common
-p = project.create_project(sys.argv[1])
+p = project.create_project(sys.argv[1], author="bench")
 first = {}
 def first_page():
     # What the app does once the first names are committed: list the first page.
@@ -106,7 +106,7 @@ print(json.dumps({"first_page": first["t"], "all_names": t_all, "index": t_index
 LIMIT_CHILD = """
 import json, os, sqlite3, sys, time
 from labeler.services import project
-p = project.create_project(sys.argv[1])
+p = project.create_project(sys.argv[1], author="bench")
 p.close()
 # The floor of storing names: walk the folder and insert one row per file into the very same
 # table (same indexes, WAL, synchronous=FULL), ids and sort keys given, nothing computed.

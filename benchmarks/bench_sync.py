@@ -77,7 +77,7 @@ def make_images(folder: Path, count: int) -> None:
 
 
 def make_project(path: Path, images: Path) -> project_mod.Project:
-    project = project_mod.create_project(path, classes=["cat", "dog", "bird"])
+    project = project_mod.create_project(path, classes=["cat", "dog", "bird"], author="bench")
     indexing.add_folder(project, images)
     indexing.index_pending(project)
     return project

@@ -81,7 +81,9 @@ def make_project(out: Path, images: int, per_image: int) -> Path:
     partial = path.with_name(path.name + ".partial")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{partial}{suffix}").unlink(missing_ok=True)
-    with project_mod.create_project(partial, name="export bench", classes=CLASSES) as project:
+    with project_mod.create_project(
+        partial, name="export bench", classes=CLASSES, author="bench"
+    ) as project:
         indexing.add_folder(project, folder)
         indexing.index_pending(project)
     rng = random.Random(0)
@@ -236,7 +238,7 @@ def main() -> None:
     made, path = common.timed(lambda: make_project(common.OUT, args.images, args.per_image))
     scratch = Path(tempfile.mkdtemp(prefix="export-bench-", dir=common.OUT))
     try:
-        with project_mod.open_project(path) as project:
+        with project_mod.open_project(path, author="bench") as project:
             c = measure_coco(project, args.repeat, scratch)
             y = measure_yolo(project, args.repeat, scratch)
             parts = measure_parts(project, args.repeat, scratch)

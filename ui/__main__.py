@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from labeler import authors
 from labeler.services import project as project_svc
 
 
@@ -18,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
         # A folder's project is made on first use; its names are listed in the app, in the
         # background, once the window is up.
         try:
-            project_svc.open_or_create(target)[0].close()
+            project_svc.open_or_create(target, author=authors.default_author())[0].close()
         except project_svc.ProjectError as exc:
             print(f"labeler: {exc}", file=sys.stderr)
             return 1

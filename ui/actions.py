@@ -79,6 +79,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("toggle_occluded", "Toggle &occluded", ["Alt+3"], "Mark selected shapes occluded", "Edit"),
     _a("toggle_crowd", "Toggle c&rowd", ["Alt+4"], "Mark selected shapes as a crowd", "Edit"),
     _a("edit_schema", "&Classes…", ["Ctrl+Shift+K"], "Add, rename, recolour, merge classes", "Edit"),
+    _a("set_author", "Your &name…", [], "The name your changes are signed with", "Edit"),
     # View
     _a("fit", "&Fit", ["F", "Ctrl+0"], "Fit the image to the window", "View"),
     _a("zoom_actual", "&Actual size", ["Ctrl+1"], "Show the image at 100 %", "View"),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
+from labeler import authors
 from labeler.domain import changes as changes_mod
 from labeler.services import images as images_svc
 from labeler.services import project as project_svc
@@ -25,7 +26,7 @@ from ui.controllers import datasets as datasets_mod
 from ui.controllers import indexer as indexer_mod
 from ui.controllers import projects as projects_mod
 from ui.controllers import sync as sync_mod
-from ui.dialogs import sync_dialog
+from ui.dialogs import author_dialog, sync_dialog
 from ui.images import loader as loader_mod
 from ui.images import thumbnails as thumbnails_mod
 
@@ -96,8 +97,21 @@ class Workbench(QtCore.QObject):
         a["open_project"].triggered.connect(lambda: self.projects.open_project())
         a["open_project"].setEnabled(self.projects.can_open)
         a["add_folder"].triggered.connect(lambda: self.projects.add_folder())
+        a["set_author"].triggered.connect(lambda: self.change_author())
         w.recent_menu.aboutToShow.connect(lambda: self.projects.fill_recent_menu(w.recent_menu))
         self.projects.message.connect(lambda text: w.statusBar().showMessage(text, 6000))
+
+    def change_author(self, ask: author_dialog.Asker | None = None) -> None:
+        """Edit → Your name…: changes made from now on are signed with the new name (kept in
+        the settings for the next start)."""
+        name = author_dialog.change_author(self.window, self.project.author, ask)
+        if name is not None:
+            self.set_author(name)
+            self.window.statusBar().showMessage(f"Your changes are now signed “{name}”", 6000)
+
+    def set_author(self, name: str) -> None:
+        """Sign the changes made from now on with ``name``."""
+        self.project.author = project_svc.check_author(name)
 
     def _connect_sync(self) -> None:
         """Sync now / Sync with a server…, the sync state in the status bar, the Conflicts dock."""
@@ -202,7 +216,7 @@ class Workbench(QtCore.QObject):
         self.project.close()
 
 
-def open_target(target: Path) -> tuple[project_svc.Project, Path | None]:
+def open_target(target: Path, author: str) -> tuple[project_svc.Project, Path | None]:
     """The project of ``target`` — a ``.labeler`` file, or an image folder (its project is made
     on first use) — and the folder to (re)scan once the window is up, for a folder.
 
@@ -213,9 +227,9 @@ def open_target(target: Path) -> tuple[project_svc.Project, Path | None]:
         project_svc.ProjectError: when it cannot be opened (the message says why).
     """
     if target.is_dir():
-        project, _created = project_svc.open_or_create(target)
+        project, _created = project_svc.open_or_create(target, author=author)
         return project, target
-    return project_svc.open_project(target), None
+    return project_svc.open_project(target, author=author), None
 
 
 class Desktop(QtCore.QObject):
@@ -223,6 +237,7 @@ class Desktop(QtCore.QObject):
 
     Attributes:
         bench: the open project's workbench, or None before the first one opens.
+        author: the name projects opened here sign their changes with.
 
     Signals:
         benchChanged(object): a new workbench is shown (the ``Workbench``).
@@ -237,15 +252,19 @@ class Desktop(QtCore.QObject):
         parent: QtCore.QObject | None = None,
         *,
         show_error: Callable[[QtWidgets.QWidget | None, str], None] | None = None,
+        author: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.bench: Workbench | None = None
+        self.author = author or settings_mod.author() or authors.default_author()
         self._show_error = show_error or _show_error
 
     def open(self, target: Path) -> bool:
         """Open ``target`` and close the project open before (only once the new one opened)."""
         try:
-            project, folder = open_target(Path(target))
+            # A name changed in the window open now (Edit → Your name…) goes on.
+            author = self.bench.project.author if self.bench is not None else self.author
+            project, folder = open_target(Path(target), author)
         except (project_svc.ProjectError, OSError) as exc:
             text = f"Cannot open {target}.\n\n{exc}"
             self._show_error(self.bench.window if self.bench is not None else None, text)
@@ -289,17 +308,25 @@ def _show_error(parent: QtWidgets.QWidget | None, text: str) -> None:
     QtWidgets.QMessageBox.critical(parent, "labeler", text)
 
 
-def run(project_path: Path) -> int:
+def run(project_path: Path, *, author: str | None = None) -> int:
     """Open the project at ``project_path`` (a ``.labeler`` file or an image folder) in the app
     and run until the window closes.
+
+    Args:
+        author: the name to sign this session's changes with (``--author``); by default the
+            name in the app's settings, asked for on the first start.
 
     Returns:
         The process exit code: 0, or 1 when the project cannot be opened (the reason is shown).
     """
     app = application()
-    desktop = Desktop()
+    name, first_start = author_dialog.startup_author(author)
+    desktop = Desktop(author=name)
     if not desktop.open(project_path):
         return 1
+    if first_start and desktop.bench is not None:
+        # Asked once, over the window, with the suggestion filled in.
+        desktop.bench.set_author(author_dialog.ask_first(desktop.bench.window, name))
     try:
         return app.exec()
     finally:

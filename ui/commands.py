@@ -153,18 +153,20 @@ def change_class(
     annotations: Sequence[ann_mod.Annotation],
     class_id: str,
 ) -> None:
-    """Give every annotation in ``annotations`` the class ``class_id``: one undo step (a macro)."""
+    """Give every annotation in ``annotations`` the class ``class_id``: one undo step.
+
+    One command with every edit (one service call, one transaction), not a macro of one command
+    per shape: a macro's children cannot drop out of the stack when the store refuses them, so a
+    refused undo or redo of a macro would leave the stack saying a step happened that did not.
+    """
     todo = [a for a in annotations if a.class_id != class_id]
     if not todo:
         return
-    stack.beginMacro(f"change class of {len(todo)}" if len(todo) > 1 else "change class")
-    for a in todo:
-        stack.push(
-            EditShapes(
-                doc,
-                {a.id: ann_mod.ShapeEdit(class_id=a.class_id)},
-                {a.id: ann_mod.ShapeEdit(class_id=class_id)},
-                "change class",
-            )
+    stack.push(
+        EditShapes(
+            doc,
+            {a.id: ann_mod.ShapeEdit(class_id=a.class_id) for a in todo},
+            {a.id: ann_mod.ShapeEdit(class_id=class_id) for a in todo},
+            f"change class of {len(todo)}" if len(todo) > 1 else "change class",
         )
-    stack.endMacro()
+    )

@@ -1,4 +1,5 @@
-"""The app's own settings (QSettings, per user): shortcuts, workflow options, window layout.
+"""The app's own settings (QSettings, per user): your name, shortcuts, workflow options, window
+layout.
 
 Project data never lives here; what belongs to a project (the image and view the user left) is kept
 in the project through ``labeler.services.project.set_state``.
@@ -11,6 +12,7 @@ from PySide6 import QtCore
 ORGANIZATION = "labeler"
 APPLICATION = "labeler"
 
+_AUTHOR = "user/author"
 _SHORTCUT_GROUP = "shortcuts"
 _ADVANCE_AFTER_TAG = "workflow/advance_after_tag"
 _GEOMETRY = "window/geometry"
@@ -26,6 +28,17 @@ def settings() -> QtCore.QSettings:
     it at a temporary folder); ``ui.app.application`` sets the names.
     """
     return QtCore.QSettings()
+
+
+def author() -> str | None:
+    """The name the user's changes are signed with, or None before it was ever set."""
+    value = settings().value(_AUTHOR, "")
+    name = " ".join(str(value or "").split())
+    return name or None
+
+
+def set_author(name: str) -> None:
+    settings().setValue(_AUTHOR, " ".join(name.split()))
 
 
 def shortcut_overrides() -> dict[str, str]:

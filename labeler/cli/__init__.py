@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 import labeler
 from labeler import errors
+from labeler.cli import common
 
 log = logging.getLogger("labeler")
 
@@ -31,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `labeler` on its own starts the app.
         from labeler.cli import app as cli_app
 
-        return cli_app.open_app(None)
+        return cli_app.open_app(None, args.author)
     try:
         return handler(args)
     except KeyboardInterrupt:
@@ -78,11 +79,16 @@ def build_parser() -> argparse.ArgumentParser:
         "(a folder's project lives in the user's data directory).",
     )
     parser.add_argument("--version", action="version", version=f"labeler {labeler.__version__}")
+    common.author_arg(parser)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
     cli_project.register(sub)
     cli_data.register(sub)
     cli_app.register(sub)
     cli_sync.register(sub)
+    for command in list(sub.choices.values()):
+        # Also after the command's name (``labeler import ... --author NAME``); given there it
+        # wins, left out it does not hide one given before the command.
+        common.author_arg(command, default=argparse.SUPPRESS)
     for name, text in (
         ("serve", "run the sync service (see `labeler serve --help`)"),
         ("maintain", "expire the sync service's old idempotency keys and feed rows once"),

@@ -8,7 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
-from labeler import paths
+from labeler import authors, paths
 from labeler.cli import common
 from labeler.domain import annotation as ann_mod
 from labeler.domain import geometry as geo
@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "project", nargs="?", type=Path, metavar="PROJECT", help="a .labeler file or image folder"
     )
-    p.set_defaults(handler=lambda a: open_app(a.project))
+    p.set_defaults(handler=lambda a: open_app(a.project, a.author))
 
     p = sub.add_parser("demo", help="create the bundled sample project and open it in the app")
     p.add_argument(
@@ -39,17 +39,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=cmd_demo)
 
 
-def open_app(target: Path | None) -> int:
+def open_app(target: Path | None, author: str | None = None) -> int:
     """Start the desktop app (Qt is imported only here).
 
     Without a target the most recent project opens; a first start opens the sample project.
+
+    Args:
+        author: ``--author`` when given: the app signs this session's changes with it instead
+            of the name in its settings.
     """
+    who = author.strip() if author and author.strip() else None
     if target is None:
         recent_projects = recent.list_recent()
-        target = recent_projects[0] if recent_projects else create_demo(paths.data_dir() / "demo")
+        target = (
+            recent_projects[0]
+            if recent_projects
+            else create_demo(paths.data_dir() / "demo", who or authors.default_author())
+        )
     # Checked here, so a bad target is a plain message; a folder's names are listed in the app,
     # in the background, once its window is up.
-    project, _ = project_mod.open_or_create(target)
+    project, _ = project_mod.open_or_create(target, author=who or authors.default_author())
     project.close()
     try:
         from ui import app
@@ -60,12 +69,12 @@ def open_app(target: Path | None) -> int:
             else ""
         )
         raise common.CliError(f"the desktop app cannot start: {exc}{hint}") from exc
-    return int(app.run(target))
+    return int(app.run(target, author=who))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     folder: Path = args.dir or paths.data_dir() / "demo"
-    path = create_demo(folder)
+    path = create_demo(folder, common.author(args))
     if args.no_gui:
         common.emit(
             args,
@@ -73,14 +82,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"sample project ready: {path}\nopen it with: labeler open {path}",
         )
         return 0
-    return open_app(path)
+    return open_app(path, args.author)
 
 
-def create_demo(folder: Path) -> Path:
-    """Copy the sample images to ``folder`` and make ``folder/demo.labeler`` (reused if there)."""
+def create_demo(folder: Path, author: str) -> Path:
+    """Copy the sample images to ``folder`` and make ``folder/demo.labeler`` (reused if there);
+    its labels are signed by ``author``."""
     path = folder / "demo.labeler"
     if path.exists():
-        project_mod.open_project(path).close()  # upgrades an older one; refuses a newer one
+        # Upgrades an older one; refuses a newer one.
+        project_mod.open_project(path, author=author).close()
         return path
     folder.mkdir(parents=True, exist_ok=True)
     sample = importlib.resources.files("resources.sample")
@@ -93,7 +104,7 @@ def create_demo(folder: Path) -> Path:
     truth = json.loads(sample.joinpath("labels.json").read_text())
     tasks = schema_mod.TaskKinds(tags=schema_mod.TagMode.NONE, boxes=True, polygons=True)
     with project_mod.create_project(
-        path, name="sample parts", classes=truth["classes"], tasks=tasks
+        path, name="sample parts", classes=truth["classes"], tasks=tasks, author=author
     ) as project:
         indexing.add_folder(project, target)
         indexing.index_pending(project)

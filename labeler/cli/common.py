@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from labeler import errors
+from labeler import authors, errors
 
 
 class CliError(errors.UserError):
@@ -45,6 +45,23 @@ def progress_bar(desc: str, args: argparse.Namespace) -> Callable[[int, int], No
             bar.close()
 
     return update
+
+
+def author_arg(parser: argparse.ArgumentParser, *, default: str | None = None) -> None:
+    """``--author NAME``: who the command's changes are signed with."""
+    parser.add_argument(
+        "--author",
+        metavar="NAME",
+        default=default,
+        help=f"the name changes are signed with (default: {authors.ENV}, else your "
+        "operating-system user name); the sync server signs what it accepts with its key's owner",
+    )
+
+
+def author(args: argparse.Namespace) -> str:
+    """The author the command signs its changes with: ``--author``, else the default."""
+    given: str | None = getattr(args, "author", None)
+    return given if given and given.strip() else authors.default_author()
 
 
 def project_arg(parser: argparse.ArgumentParser) -> None:

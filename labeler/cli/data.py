@@ -114,7 +114,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         image_url_prefix=args.image_url_prefix,
         overwrite=args.overwrite,
     )
-    with project_mod.open_project(project_mod.resolve_project_path(args.project)) as project:
+    path = project_mod.resolve_project_path(args.project)
+    with project_mod.open_project(path, author=common.author(args)) as project:
         result = exporting.export_project(
             project, format=args.format, out=args.out, options=options,
             progress=common.progress_bar("exporting", args),
@@ -142,7 +143,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     mapping = importing.parse_mapping(args.map)
-    with project_mod.open_project(project_mod.resolve_project_path(args.project)) as project:
+    path = project_mod.resolve_project_path(args.project)
+    with project_mod.open_project(path, author=common.author(args)) as project:
         kwargs = {
             "format": args.format,
             "path": args.path,
@@ -163,6 +165,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         f"  {verb} {plan.annotations_added} labels ({plan.annotations_already_there} already there), "
         f"{plan.images_marked_done} images marked done",
     ]
+    if plan.images_marked_needs_review:
+        lines.append(
+            f"  {plan.images_marked_needs_review} images marked needs review: some of their "
+            "objects were not imported (listed below)"
+        )
     if plan.classes_created:
         lines.append(
             f"  classes {'to create' if plan.dry_run else 'created'}: {', '.join(plan.classes_created)}"

@@ -103,8 +103,9 @@ def _register_schema(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.set_defaults(handler=cmd_attributes)
 
 
-def _open(target: Path) -> project_mod.Project:
-    project, created = project_mod.open_or_create(target)
+def _open(args: argparse.Namespace) -> project_mod.Project:
+    project, created = project_mod.open_or_create(args.project, author=common.author(args))
+    target: Path = args.project
     if created:
         indexing.add_folder(project, target)
     return project
@@ -125,7 +126,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         tags=schema_mod.TagMode(args.tags), boxes=not args.no_boxes, polygons=args.polygons
     )
     with project_mod.create_project(
-        path, classes=classes, tasks=tasks, max_pixels=args.max_pixels
+        path, classes=classes, tasks=tasks, max_pixels=args.max_pixels, author=common.author(args)
     ) as project:
         added = indexing.add_folder(project, args.images)
         result = _index(project, args)
@@ -144,7 +145,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    with _open(args.project) as project:
+    with _open(args) as project:
         adds, result = indexing.scan(project, progress=common.progress_bar("indexing", args))
         summary = stats.statistics(project)
     payload = {
@@ -185,7 +186,7 @@ def _problem_lines(summary: stats.ProjectStats, result: indexing.IndexResult) ->
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    with _open(args.project) as project:
+    with _open(args) as project:
         s = stats.statistics(project)
     lines = [
         f"{s.name} ({s.path})",
@@ -208,7 +209,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_classes(args: argparse.Namespace) -> int:
-    with _open(args.project) as project:
+    with _open(args) as project:
         if args.action == "add":
             schema.add_class(project, args.name, color=args.color, hotkey=args.hotkey)
         elif args.action == "rename":
@@ -238,14 +239,14 @@ def cmd_classes(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    with _open(args.project) as project:
+    with _open(args) as project:
         target = maintenance.backup(project, args.file)
     common.emit(args, {"backup": str(target)}, f"backed up {project.path} to {target}")
     return 0
 
 
 def cmd_attributes(args: argparse.Namespace) -> int:
-    with _open(args.project) as project:
+    with _open(args) as project:
         if args.action == "add":
             kind = schema_mod.AttributeKind(args.kind)
             choices = [c for c in args.choices.split(",") if c.strip()]

@@ -82,31 +82,33 @@ def options(key: str | None = None) -> sync.Options:
         raise common.CliError(str(exc)) from exc
 
 
-def _open(target: Path) -> project_mod.Project:
+def _open(args: argparse.Namespace) -> project_mod.Project:
     """The project of a ``.labeler`` file or of an image folder (made and indexed on first use,
     so that its images have the hashes sync recognises them by)."""
-    project, created = project_mod.open_or_create(target)
+    target: Path = args.project
+    project, created = project_mod.open_or_create(target, author=common.author(args))
     if created:
         indexing.add_folder(project, target)
         indexing.index_pending(project)
     return project
 
 
-def _open_for_link(target: Path) -> project_mod.Project:
+def _open_for_link(args: argparse.Namespace) -> project_mod.Project:
     """As :func:`_open`, and a ``.labeler`` file that does not exist yet is made empty: joining
     a server project needs nothing local (schema, labels and images come from the server)."""
+    target: Path = args.project
     if target.suffix == project_mod.PROJECT_SUFFIX and not target.exists():
         try:
-            return project_mod.create_project(target)
+            return project_mod.create_project(target, author=common.author(args))
         except project_mod.ProjectError as exc:
             raise common.CliError(str(exc)) from exc
-    return _open(target)
+    return _open(args)
 
 
 def cmd_link(args: argparse.Namespace) -> int:
     lines: list[str] = []
     storage: sync.KeyStorage | None = None
-    with _open_for_link(args.project) as project:
+    with _open_for_link(args) as project:
         try:
             bars = {
                 stage: common.progress_bar(f"{stage}ing images", args)
@@ -197,7 +199,7 @@ def _report_lines(report: sync.SyncReport) -> list[str]:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    with _open(args.project) as project:
+    with _open(args) as project:
         if args.once:
             try:
                 report = sync.sync_once(project, options())
@@ -236,7 +238,7 @@ def _sync_forever(project: project_mod.Project, args: argparse.Namespace) -> int
 
 
 def cmd_conflicts(args: argparse.Namespace) -> int:
-    with _open(args.project) as project:
+    with _open(args) as project:
         if args.action == "resolve":
             if not args.id or not args.choice:
                 raise common.CliError("say which conflict and how: resolve ID mine|theirs|both")

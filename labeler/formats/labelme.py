@@ -13,11 +13,13 @@ attribute goes to ``description``; other attributes have no place and are report
 written), as labelme resolves it.
 
 The reader takes rectangles and polygons (a polygon needs three points), image flags set to
-true as tags, and reports circles, lines, line strips, points and masks as not taken.
+true as tags, and reports circles, lines, line strips, points and masks as not taken; an image
+that lost a shape this way gets status ``needs_review``, so it is never taken for finished.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Iterable
@@ -25,6 +27,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from labeler.domain import geometry as geo
+from labeler.domain import status as status_mod
 from labeler.formats import base, imagefiles, voc
 
 LABELME_VERSION = "5.5.0"
@@ -231,6 +234,9 @@ def _read_document(
         label = _read_shape(file, f"shapes[{index - 1}]", shape, image, report)
         if label is not None:
             labels.append(label)
+        else:
+            # An object was not imported: the image is not "done" (it must not export as complete).
+            image = dataclasses.replace(image, status=status_mod.ImageStatus.NEEDS_REVIEW)
     return base.Sample(image=image, labels=tuple(labels), split=split)
 
 

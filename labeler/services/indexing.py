@@ -22,7 +22,6 @@ from labeler.domain import ids, naming
 from labeler.domain import image as image_mod
 from labeler.domain.changes import Changes
 from labeler.imaging import header
-from labeler.services import identity
 from labeler.services import project as project_mod
 from labeler.store import models, types
 
@@ -128,12 +127,14 @@ def add_folder(
     names = list(list_image_files(root))
     with project.write() as (session, revision):
         root_row = _root_row(session, root)
-        result, rest = _sync_names(session, root_row, root, names, first=FIRST_PAGE)
+        result, rest = _sync_names(
+            session, root_row, root, names, first=FIRST_PAGE, author=project.author
+        )
     if on_first_page is not None:
         on_first_page()
     if rest:
         with project.write() as (session, revision):
-            _insert_names(session, _root_row(session, root), rest)
+            _insert_names(session, _root_row(session, root), rest, project.author)
         result = dataclasses.replace(result, added=result.added + len(rest))
     return dataclasses.replace(
         result,
@@ -174,6 +175,7 @@ def _sync_names(
     names: Sequence[str],
     *,
     first: int,
+    author: str,
 ) -> tuple[AddResult, list[tuple[str, str]]]:
     """Store new names (the first ``first`` of them) and flag missing, returned and changed files.
 
@@ -189,7 +191,7 @@ def _sync_names(
         )
     }
     fresh = sorted((naming.natural_key(rel), rel) for rel in names if rel not in known)
-    _insert_names(session, root_row, fresh[:first])
+    _insert_names(session, root_row, fresh[:first], author)
     present = set(names)
     gone = [v[0] for rel, v in known.items() if rel not in present and not v[1]]
     back = [v[0] for rel, v in known.items() if rel in present and v[1]]
@@ -223,7 +225,10 @@ def _sync_names(
 
 
 def _insert_names(
-    session: sa.orm.Session, root_row: models.ImageRootRow, fresh: Sequence[tuple[str, str]]
+    session: sa.orm.Session,
+    root_row: models.ImageRootRow,
+    fresh: Sequence[tuple[str, str]],
+    author: str,
 ) -> None:
     """Insert (sort key, name) pairs as new, unindexed images of ``root_row``."""
     if not fresh:
@@ -232,7 +237,6 @@ def _insert_names(
     # where ORM objects would take ten (perf-notes). Inserted in natural order, so the order
     # index grows at its end.
     stamp = types.UtcDateTime().process_bind_param(types.utcnow(), session.get_bind().dialect)
-    author = identity.current_author()
     new_ids = ids.new_ids(len(fresh))
     session.connection().exec_driver_sql(
         _INSERT_NAMES,

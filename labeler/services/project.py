@@ -17,7 +17,8 @@ import labeler
 from labeler import errors, paths
 from labeler.domain import ids
 from labeler.domain import schema as schema_mod
-from labeler.store import database, models, types
+from labeler.store import database, models, types, work
+from labeler.store import schema as store_schema
 
 PROJECT_SUFFIX = ".labeler"
 
@@ -30,12 +31,20 @@ class ProjectError(errors.UserError):
 
 
 class Project:
-    """An open project. Safe to share between threads: each call opens its own session."""
+    """An open project. Safe to share between threads: each call opens its own session.
 
-    def __init__(self, db: database.Database, meta_id: str, name: str) -> None:
+    Attributes:
+        author: the name every change made through this handle is signed with, given by whoever
+            opened it (the command line's ``--author``, the app's settings). Before a project is
+            linked to a server it is the only name its edits carry; the server stamps its own
+            caller's name on what it accepts.
+    """
+
+    def __init__(self, db: database.Database, meta_id: str, name: str, author: str) -> None:
         self.db = db
         self.id = meta_id
         self.name = name
+        self.author = check_author(author)
 
     @property
     def path(self) -> Path:
@@ -48,12 +57,8 @@ class Project:
         Yields the session and the new data revision (recorded in export manifests, so an export
         can say exactly which state of the project it came from).
         """
-        with self.db.write() as session:
-            revision = session.execute(
-                sa.update(models.ProjectMeta)
-                .values(data_revision=models.ProjectMeta.data_revision + 1)
-                .returning(models.ProjectMeta.data_revision)
-            ).scalar_one()
+        with work.unit_of_work(self.db) as (session, revision):
+            assert revision is not None
             yield session, revision
 
     def read(self) -> contextlib.AbstractContextManager[orm.Session]:
@@ -70,6 +75,18 @@ class Project:
 
     def __repr__(self) -> str:
         return f"Project({str(self.path)!r})"
+
+
+def check_author(name: str) -> str:
+    """An author name as stored: trimmed, one line, at most 200 characters.
+
+    Raises:
+        ProjectError: for an empty name.
+    """
+    clean = " ".join(str(name).split())
+    if not clean:
+        raise ProjectError("the author name is empty; give the name your edits are signed with")
+    return clean[:200]
 
 
 def resolve_project_path(target: Path | str) -> Path:
@@ -96,47 +113,35 @@ def create_project(
     classes: Sequence[str] = (),
     tasks: schema_mod.TaskKinds | None = None,
     max_pixels: int = DEFAULT_MAX_PIXELS,
-    author: str | None = None,
+    author: str,
 ) -> Project:
     """Create a new, empty project file at ``path`` with the given classes.
+
+    Args:
+        author: who signs the changes made through the returned handle (the classes too).
 
     Raises:
         ProjectError: when the file exists already or cannot be written.
     """
-    from labeler.services import identity
-
+    who = check_author(author)
     path = Path(path)
     if path.exists():
         raise ProjectError(f"{path} exists already; open it instead of creating it")
     if not path.parent.is_dir():
         raise ProjectError(f"cannot create {path}: folder {path.parent} does not exist")
     tasks = tasks or schema_mod.TaskKinds()
-    who = author or identity.current_author()
     now = types.utcnow()
-    seen: set[str] = set()
-    rows = []
-    for order, raw in enumerate(classes):
+    names: list[str] = []
+    for raw in classes:
         clean = schema_mod.check_class_name(raw)
-        if clean in seen:
+        if clean in names:
             raise ProjectError(f"class {clean!r} is listed twice")
-        seen.add(clean)
-        rows.append(
-            {
-                "id": ids.new_id(),
-                "name": clean,
-                "color": schema_mod.PALETTE[order % len(schema_mod.PALETTE)],
-                "hotkey": str(order + 1) if order < 9 else None,
-                "sort_order": order,
-                "created_at": now,
-                "updated_at": now,
-                "author": who,
-            }
-        )
+        names.append(clean)
     db = database.Database(path)
     try:
         db.upgrade()
         meta_id = ids.new_id()
-        with db.write() as session:
+        with work.unit_of_work(db, changes_data=False) as (session, _):
             session.add(
                 models.ProjectMeta(
                     id=meta_id,
@@ -152,19 +157,26 @@ def create_project(
                     settings={},
                 )
             )
-            if rows:
-                session.execute(sa.insert(models.LabelClassRow), rows)
+            for order, name in enumerate(names):
+                store_schema.add_class(
+                    session, name=name, color=schema_mod.PALETTE[order % len(schema_mod.PALETTE)],
+                    hotkey=str(order + 1) if order < 9 else None, sort_order=order, author=who,
+                    at=now,
+                )  # fmt: skip
     except Exception:
         db.dispose()
         for suffix in ("", "-wal", "-shm"):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(f"{path}{suffix}")
         raise
-    return Project(db, meta_id, name or path.stem)
+    return Project(db, meta_id, name or path.stem, who)
 
 
-def open_project(path: Path | str) -> Project:
+def open_project(path: Path | str, *, author: str) -> Project:
     """Open a project file, upgrading an older one in place (with its data).
+
+    Args:
+        author: who signs the changes made through the returned handle.
 
     Raises:
         ProjectError: when the file is missing, not a labeler project, or made by a newer labeler.
@@ -189,18 +201,18 @@ def open_project(path: Path | str) -> Project:
     if meta is None:
         db.dispose()
         raise ProjectError(f"{path} is not a labeler project (no project record)")
-    return Project(db, meta.id, meta.name)
+    return Project(db, meta.id, meta.name, author)
 
 
-def open_or_create(target: Path | str) -> tuple[Project, bool]:
+def open_or_create(target: Path | str, *, author: str) -> tuple[Project, bool]:
     """Open the project for ``target`` (a project file or an image folder), creating a folder's
     project on first use. Returns the project and whether it was created."""
     path = resolve_project_path(target)
     if path.exists():
-        return open_project(path), False
+        return open_project(path, author=author), False
     if not Path(target).is_dir():
         raise ProjectError(f"no project at {path}")
-    return create_project(path, name=Path(target).resolve().name), True
+    return create_project(path, name=Path(target).resolve().name, author=author), True
 
 
 def get_state(project: Project, key: str) -> Any | None:
@@ -213,7 +225,7 @@ def get_state(project: Project, key: str) -> Any | None:
 
 def set_state(project: Project, key: str, value: Any) -> None:
     """Store a small JSON value; not part of the project's data revision."""
-    with project.db.write() as session:
+    with work.unit_of_work(project.db, changes_data=False) as (session, _):
         session.merge(models.AppStateRow(key=key, value=value))
 
 

@@ -9,11 +9,10 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from labeler import errors
-from labeler.domain import ids
 from labeler.domain import status as status_mod
 from labeler.domain.changes import Changes
-from labeler.services import identity
 from labeler.services import project as project_mod
+from labeler.store import images as store_images
 from labeler.store import models, types
 
 S = status_mod.ImageStatus
@@ -51,38 +50,14 @@ def set_status(
     comment = (comment or "").strip() or None
     if status is S.REJECTED and comment is None:
         raise ReviewError("say why the image is rejected (a comment is required)")
-    author = identity.current_author()
-    now = types.utcnow()
-    changed: set[str] = set()
     with project.write() as (session, revision):
-        for image_id in image_ids:
-            image = session.get(models.ImageRow, image_id)
-            if image is None:
-                raise ReviewError(f"no image {image_id}")
-            old = S(image.status)
-            if old is status and comment is None:
-                continue
-            session.add(
-                models.ReviewActionRow(
-                    id=ids.new_id(),
-                    image_id=image_id,
-                    action="status" if old is not status else "comment",
-                    from_status=old.value,
-                    to_status=status.value,
-                    comment=comment,
-                    created_at=now,
-                    updated_at=now,
-                    author=author,
-                    dirty=True,
-                    deleted=False,
-                )
-            )
-            image.status = status.value
-            image.status_by = author
-            image.status_at = now
-            image.updated_at = now
-            image.dirty = True
-            changed.add(image_id)
+        known = store_images.statuses(session, image_ids)
+        missing = [image_id for image_id in image_ids if image_id not in known]
+        if missing:
+            raise ReviewError(f"no image {missing[0]}")
+        changed = store_images.set_status(
+            session, image_ids, status, author=project.author, at=types.utcnow(), comment=comment
+        )
     return Changes(images=frozenset(changed), data_revision=revision)
 
 

@@ -13,12 +13,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from labeler.domain import ids
 from labeler.domain import schema as schema_mod
 from labeler.domain.changes import Changes
-from labeler.services import identity
 from labeler.services import project as project_mod
+from labeler.store import annotations as store_annotations
+from labeler.store import images as store_images
 from labeler.store import models, types
+from labeler.store import schema as store_schema
 
 C = models.LabelClassRow
 SchemaError = schema_mod.SchemaError
@@ -74,21 +75,19 @@ def add_class(
     key = schema_mod.check_hotkey(hotkey)
     now = types.utcnow()
     with project.write() as (session, revision):
-        live = _live(session)
+        live = store_schema.live_classes(session)
         _check_unique(live, name=clean, hotkey=key)
         if color is None:
             color = schema_mod.PALETTE[len(live) % len(schema_mod.PALETTE)]
         if key is None and len(live) < 9:
             used = {c.hotkey for c in live}
             key = next((str(d) for d in range(1, 10) if str(d) not in used), None)
-        session.add(
-            C(
-                id=ids.new_id(), name=clean, color=schema_mod.check_colour(color), hotkey=key,
-                sort_order=max((c.sort_order for c in live), default=-1) + 1, created_at=now,
-                updated_at=now, author=identity.current_author(), dirty=True, deleted=False,
-            )
+        store_schema.add_class(
+            session, name=clean, color=schema_mod.check_colour(color), hotkey=key,
+            sort_order=max((c.sort_order for c in live), default=-1) + 1, author=project.author,
+            at=now,
         )  # fmt: skip
-        _bump_version(session)
+        store_schema.bump_version(session)
     return Changes(schema=True, data_revision=revision)
 
 
@@ -103,33 +102,37 @@ def update_class(
     """Rename, recolour or re-key a class (its id, and so its annotations, stay)."""
     with project.write() as (session, revision):
         row = _get(session, class_id)
-        others = [c for c in _live(session) if c.id != class_id]
+        others = [c for c in store_schema.live_classes(session) if c.id != class_id]
+        new_name: str | store_schema.Keep = store_schema.KEEP
+        new_key: str | store_schema.Keep | None = store_schema.KEEP
         if name is not None:
-            clean = schema_mod.check_class_name(name)
-            _check_unique(others, name=clean)
-            row.name = clean
-        if color is not None:
-            row.color = schema_mod.check_colour(color)
+            new_name = schema_mod.check_class_name(name)
+            _check_unique(others, name=new_name)
         if not isinstance(hotkey, _Unset):
-            key = schema_mod.check_hotkey(hotkey)
-            _check_unique(others, hotkey=key)
-            row.hotkey = key
-        _touch(row)
-        _bump_version(session)
+            new_key = schema_mod.check_hotkey(hotkey)
+            _check_unique(others, hotkey=new_key)
+        store_schema.change_class(
+            session, row, author=project.author, at=types.utcnow(), name=new_name,
+            color=store_schema.KEEP if color is None else schema_mod.check_colour(color),
+            hotkey=new_key,
+        )  # fmt: skip
+        store_schema.bump_version(session)
     return Changes(schema=True, data_revision=revision)
 
 
 def reorder_classes(project: project_mod.Project, class_ids: Sequence[str]) -> Changes:
     """Put the classes in this order (it decides export class ids: YOLO 0..n-1, COCO 1..n)."""
+    now = types.utcnow()
     with project.write() as (session, revision):
-        live = {c.id: c for c in _live(session)}
+        live = {c.id: c for c in store_schema.live_classes(session)}
         if set(class_ids) != set(live) or len(class_ids) != len(live):
             raise SchemaError("the new order must list every class exactly once")
         for order, class_id in enumerate(class_ids):
             if live[class_id].sort_order != order:
-                live[class_id].sort_order = order
-                _touch(live[class_id])
-        _bump_version(session)
+                store_schema.change_class(
+                    session, live[class_id], author=project.author, at=now, sort_order=order
+                )
+        store_schema.bump_version(session)
     return Changes(schema=True, data_revision=revision)
 
 
@@ -142,13 +145,12 @@ def merge_classes(
         _get(session, target_id)
         for s in sources:
             _get(session, s)
-        changes = _move_annotations(session, sources, target_id)
+        changes = _move_annotations(session, sources, target_id, project.author)
         for s in sources:
-            row = _get(session, s)
-            row.deleted = True
-            row.hotkey = None
-            _touch(row)
-        _bump_version(session)
+            store_schema.change_class(
+                session, _get(session, s), author=project.author, at=types.utcnow(), deleted=True
+            )
+        store_schema.bump_version(session)
     return Changes(
         schema=True,
         annotations=changes[0],
@@ -161,38 +163,22 @@ def delete_class(
     project: project_mod.Project, class_id: str, *, reassign_to: str | None = None
 ) -> Changes:
     """Delete a class. Its annotations move to ``reassign_to`` if given, else they are deleted too."""
-    from labeler.services import annotate
-
+    author = project.author
     with project.write() as (session, revision):
         row = _get(session, class_id)
         if reassign_to is not None:
             _get(session, reassign_to)
-            moved, images = _move_annotations(session, [class_id], reassign_to)
+            moved, images = _move_annotations(session, [class_id], reassign_to, author)
         else:
             now = types.utcnow()
-            author = identity.current_author()
-            rows = (
-                session.execute(
-                    sa.select(models.AnnotationRow).where(
-                        models.AnnotationRow.class_id == class_id,
-                        models.AnnotationRow.deleted.is_(False),
-                    )
-                )
-                .scalars()
-                .all()
-            )
+            rows = _live_annotations(session, [class_id])
             for ann in rows:
-                ann.deleted = True
-                annotate._bump(ann, author, now)
-                annotate._record(session, ann, "delete", author, now)
+                store_annotations.tombstone(session, ann, author=author, at=now)
             moved = frozenset(a.id for a in rows)
             images = frozenset(a.image_id for a in rows)
-            for image_id in images:
-                annotate._after_edit(session, annotate._image(session, image_id), author, now)
-        row.deleted = True
-        row.hotkey = None
-        _touch(row)
-        _bump_version(session)
+            store_images.annotations_changed(session, images, author=author, at=now)
+        store_schema.change_class(session, row, author=author, at=types.utcnow(), deleted=True)
+        store_schema.bump_version(session)
     return Changes(schema=True, annotations=moved, annotation_images=images, data_revision=revision)
 
 
@@ -216,20 +202,16 @@ def add_attribute(
         raise SchemaError(f"only choice attributes take choices ({clean!r} is {kind.value})")
     if default is not None and kind is schema_mod.AttributeKind.CHOICE and default not in options:
         raise SchemaError(f"default {default!r} of {clean!r} is not one of its choices")
-    now = types.utcnow()
-    attr = models.AttributeDefRow
     with project.write() as (session, revision):
-        live = list(session.execute(sa.select(attr).where(attr.deleted.is_(False))).scalars())
+        live = store_schema.live_attributes(session)
         if any(a.name.casefold() == clean.casefold() for a in live):
             raise SchemaError(f"an attribute named {clean!r} exists already")
-        session.add(
-            attr(
-                id=ids.new_id(), name=clean, kind=kind.value, choices=list(options), default=default,
-                sort_order=max((a.sort_order for a in live), default=-1) + 1, created_at=now,
-                updated_at=now, author=identity.current_author(), dirty=True, deleted=False,
-            )
+        store_schema.add_attribute(
+            session, name=clean, kind=kind.value, choices=options, default=default,
+            sort_order=max((a.sort_order for a in live), default=-1) + 1, author=project.author,
+            at=types.utcnow(),
         )  # fmt: skip
-        _bump_version(session)
+        store_schema.bump_version(session)
     return Changes(schema=True, data_revision=revision)
 
 
@@ -242,11 +224,10 @@ def remove_attribute(project: project_mod.Project, name: str) -> Changes:
         ).scalar_one_or_none()
         if row is None:
             raise SchemaError(f"no attribute {name!r}")
-        row.deleted = True
-        row.updated_at = types.utcnow()
-        row.author = identity.current_author()
-        row.dirty = True
-        _bump_version(session)
+        store_schema.change_attribute(
+            session, row, author=project.author, at=types.utcnow(), deleted=True
+        )
+        store_schema.bump_version(session)
     return Changes(schema=True, data_revision=revision)
 
 
@@ -281,11 +262,10 @@ def removed_in_use(project: project_mod.Project) -> list[tuple[str, str, int]]:
 def set_tasks(project: project_mod.Project, tasks: schema_mod.TaskKinds) -> Changes:
     """Choose the kinds of labels the project uses."""
     with project.write() as (session, revision):
-        meta = session.execute(sa.select(models.ProjectMeta)).scalar_one()
-        meta.tag_mode = tasks.tags.value
-        meta.boxes = tasks.boxes
-        meta.polygons = tasks.polygons
-        meta.schema_version += 1
+        store_schema.set_tasks(
+            session, tags=tasks.tags.value, boxes=tasks.boxes, polygons=tasks.polygons
+        )
+        store_schema.bump_version(session)
     return Changes(schema=True, project=True, data_revision=revision)
 
 
@@ -321,7 +301,7 @@ def move_labels(project: project_mod.Project, source: str, target_id: str) -> Ch
         sources = list(session.execute(held).scalars())
         if not sources:
             raise SchemaError(f"no class {source!r} holds labels")
-        moved, images = _move_annotations(session, sources, target_id)
+        moved, images = _move_annotations(session, sources, target_id, project.author)
         # Labels the server refused for their class: they go again with the next sync.
         session.execute(
             sa.delete(models.SyncRejectionRow).where(models.SyncRejectionRow.record_id.in_(moved))
@@ -330,22 +310,10 @@ def move_labels(project: project_mod.Project, source: str, target_id: str) -> Ch
 
 
 def _move_annotations(
-    session: orm.Session, sources: Sequence[str], target_id: str
+    session: orm.Session, sources: Sequence[str], target_id: str, author: str
 ) -> tuple[frozenset[str], frozenset[str]]:
-    from labeler.services import annotate
-
     now = types.utcnow()
-    author = identity.current_author()
-    rows = (
-        session.execute(
-            sa.select(models.AnnotationRow).where(
-                models.AnnotationRow.class_id.in_(list(sources)),
-                models.AnnotationRow.deleted.is_(False),
-            )
-        )
-        .scalars()
-        .all()
-    )
+    rows = _live_annotations(session, sources)
     # An image tagged with both a source and the target keeps one tag of the target.
     tagged_target = set(
         session.execute(
@@ -358,24 +326,22 @@ def _move_annotations(
     )
     for ann in rows:
         if ann.kind == "tag" and ann.image_id in tagged_target:
-            ann.deleted = True
-            op = "delete"
+            store_annotations.tombstone(session, ann, author=author, at=now)
         else:
-            ann.class_id = target_id
-            op = "update"
+            store_annotations.update(session, ann, author=author, at=now, class_id=target_id)
             if ann.kind == "tag":
                 tagged_target.add(ann.image_id)
-        annotate._bump(ann, author, now)
-        annotate._record(session, ann, op, author, now)
     images = frozenset(a.image_id for a in rows)
-    for image_id in images:
-        annotate._after_edit(session, annotate._image(session, image_id), author, now)
+    store_images.annotations_changed(session, images, author=author, at=now)
     return frozenset(a.id for a in rows), images
 
 
-def _live(session: orm.Session) -> list[models.LabelClassRow]:
+def _live_annotations(session: orm.Session, class_ids: Sequence[str]) -> list[models.AnnotationRow]:
+    a = models.AnnotationRow
     return list(
-        session.execute(sa.select(C).where(C.deleted.is_(False)).order_by(C.sort_order)).scalars()
+        session.execute(
+            sa.select(a).where(a.class_id.in_(list(class_ids)), a.deleted.is_(False))
+        ).scalars()
     )
 
 
@@ -394,15 +360,3 @@ def _check_unique(
             raise SchemaError(f"a class named {other.name!r} exists already")
         if hotkey is not None and other.hotkey == hotkey:
             raise SchemaError(f"hotkey {hotkey!r} is taken by class {other.name!r}")
-
-
-def _touch(row: models.LabelClassRow) -> None:
-    row.updated_at = types.utcnow()
-    row.author = identity.current_author()
-    row.dirty = True
-
-
-def _bump_version(session: orm.Session) -> None:
-    session.execute(
-        sa.update(models.ProjectMeta).values(schema_version=models.ProjectMeta.schema_version + 1)
-    )

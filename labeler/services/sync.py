@@ -16,7 +16,8 @@ from labeler import paths
 from labeler.domain import changes as changes_mod
 from labeler.services import indexing
 from labeler.services import project as project_mod
-from labeler.sync.engine import blobs, conflicts, link, outbox, records, resolve, rounds
+from labeler.store import work
+from labeler.sync.engine import blobs, conflicts, link, outbox, resolve, rounds
 from labeler.sync.wire import client as client_mod
 from labeler.sync.wire import entra, retry
 from labeler.sync.wire import errors as sync_errors
@@ -260,7 +261,7 @@ def resolve_conflict(
 
     found = conflicts.find(project.db, conflict_id)
     out = apply.Applied()
-    with records.write(project.db) as session:
+    with work.unit_of_work(project.db) as (session, _):
         row = session.get(type(found), found.id)
         assert row is not None
         made = resolve.resolve(session, row, choice, out)

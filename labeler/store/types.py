@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import Any
 
 import orjson
@@ -51,3 +52,13 @@ class Json(sa.types.TypeDecorator[Any]):
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+class Keep(enum.Enum):
+    """Marks a field a store function leaves as it is, where None is a value (a tag's geometry,
+    a class without a hotkey)."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP

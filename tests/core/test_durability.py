@@ -17,7 +17,7 @@ WRITER = textwrap.dedent(
     import sys
     from labeler.domain import annotation as a, geometry as g
     from labeler.services import annotate, project
-    p = project.open_project(sys.argv[1])
+    p = project.open_project(sys.argv[1], author="tester")
     image_id, class_id = sys.argv[2], sys.argv[3]
     i = 0
     while True:
@@ -61,7 +61,7 @@ def test_sigkill_during_writes_keeps_every_acknowledged_write(indexed: project_m
     proc.stdout.close()
     indexed.close()
 
-    with project_mod.open_project(indexed.path) as reopened:
+    with project_mod.open_project(indexed.path, author="tester") as reopened:
         assert maintenance.integrity(reopened) == "ok"
         stored = {a.id for a in annotate.list_annotations(reopened, image_id)}
         assert set(acknowledged) <= stored
@@ -74,7 +74,7 @@ def test_backup_while_the_project_is_in_use_is_a_consistent_copy(
     schema.add_class(indexed, "before-backup")
     target = maintenance.backup(indexed, tmp_path / "copy.labeler")
     schema.add_class(indexed, "after-backup")
-    with project_mod.open_project(target) as copy:
+    with project_mod.open_project(target, author="tester") as copy:
         names = [c.name for c in schema.get_schema(copy).classes]
         assert "before-backup" in names and "after-backup" not in names
         assert maintenance.integrity(copy) == "ok"

@@ -65,7 +65,7 @@ def test_export_then_import_into_a_new_project_gives_the_same_labels(
     assert (
         first.counts["images"] == 3
     )  # only finished images; the labeled but unfinished one stays out
-    with project_mod.create_project(tmp_path / "second.labeler") as second:
+    with project_mod.create_project(tmp_path / "second.labeler", author="tester") as second:
         indexing.add_folder(second, image_dir)
         indexing.index_pending(second)
         plan = importing.import_dataset(second, format="coco", path=tmp_path / "coco")

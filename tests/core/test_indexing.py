@@ -66,7 +66,7 @@ def test_new_on_a_messy_folder_indexes_the_good_and_lists_the_bad(
     )
     assert reasons["bomb.png"][0] == "too_large" and "30000 × 30000" in reasons["bomb.png"][1]
     assert data["pending_index"] == 0
-    with project_mod.open_project(proj) as project:
+    with project_mod.open_project(proj, author="tester") as project:
         by_name = {i.rel_path: i for i in images.list_images(project, limit=1000)}
         assert (by_name["rotated.jpg"].width, by_name["rotated.jpg"].height) == (
             20,
@@ -238,7 +238,7 @@ def test_the_first_page_is_listable_before_the_rest_of_a_large_folder_is_stored(
 
     def first_page() -> None:
         # Another connection (as the app's view would) sees the first names already.
-        with project_mod.open_project(project.path) as other:
+        with project_mod.open_project(project.path, author="tester") as other:
             seen.append([i.rel_path for i in images.list_images(other, limit=100)])
 
     result = indexing.add_folder(project, folder, on_first_page=first_page)

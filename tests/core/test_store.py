@@ -66,7 +66,7 @@ def test_a_project_of_the_first_schema_revision_upgrades_with_its_data(
     raw.commit()
     raw.close()
 
-    with project_mod.open_project(path) as project:
+    with project_mod.open_project(path, author="tester") as project:
         assert project.db.schema_revision() == database.SCHEMA_HEAD
         assert project.name == "old one"
         assert [c.name for c in schema.get_schema(project).classes] == ["crack"]
@@ -93,7 +93,7 @@ def test_a_project_from_a_newer_labeler_is_refused_untouched(project: project_mo
     raw.close()
     before = path.read_bytes()
     with pytest.raises(project_mod.ProjectError, match="newer labeler"):
-        project_mod.open_project(path)
+        project_mod.open_project(path, author="tester")
     assert path.read_bytes() == before
 
 
@@ -101,11 +101,11 @@ def test_files_that_are_not_projects_get_a_clear_message(tmp_path: Path) -> None
     text = tmp_path / "notes.labeler"
     text.write_text("hello")
     with pytest.raises(project_mod.ProjectError, match="not a labeler project"):
-        project_mod.open_project(text)
+        project_mod.open_project(text, author="tester")
     with pytest.raises(project_mod.ProjectError, match="no project"):
-        project_mod.open_project(tmp_path / "absent.labeler")
+        project_mod.open_project(tmp_path / "absent.labeler", author="tester")
     with pytest.raises(project_mod.ProjectError, match="exists already"):
-        project_mod.create_project(text)
+        project_mod.create_project(text, author="tester")
 
 
 def test_every_write_advances_the_data_revision(indexed: project_mod.Project) -> None:

@@ -230,7 +230,7 @@ def workstation(
             (folder / missing).unlink()
         tasks = schema_mod.TaskKinds(boxes=True, polygons=True)
         project = project_mod.create_project(
-            tmp_path / name / f"{name}.labeler", classes=list(classes), tasks=tasks
+            tmp_path / name / f"{name}.labeler", classes=list(classes), tasks=tasks, author="tester"
         )
         indexing.add_folder(project, folder)
         indexing.index_pending(project)

@@ -113,7 +113,9 @@ def test_a_joiner_with_no_images_at_all_gets_a_folder_beside_the_project(
     ana.link(images=sync.ImageTransfer(upload=True))
     tasks = schema_mod.TaskKinds(boxes=True, polygons=True)
     (tmp_path / "cleo").mkdir()
-    project = project_mod.create_project(tmp_path / "cleo" / "cleo.labeler", tasks=tasks)
+    project = project_mod.create_project(
+        tmp_path / "cleo" / "cleo.labeler", tasks=tasks, author="tester"
+    )
     with project:
         cleo = Workstation("cleo", project, service.key("cleo"), service, Waits())
         joined, _ = cleo.link()

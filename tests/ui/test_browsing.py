@@ -96,7 +96,9 @@ def test_python_m_ui_opens_a_folder_as_a_project(qtbot, tmp_path, monkeypatch):
     def fake_run(path):
         # The folder goes to the app (which lists its names once its window is up); its
         # project exists already, made on first use.
-        with project_svc.open_project(project_svc.resolve_project_path(path)) as project:
+        with project_svc.open_project(
+            project_svc.resolve_project_path(path), author="tester"
+        ) as project:
             opened.append((path, project.path.suffix))
         return 0
 

@@ -37,7 +37,7 @@ def _dataset(root: Path, fmt: str = "coco", classes: tuple[str, ...] = ("cat", "
 
 
 def _project_over(root: Path, images_dir: Path, classes: tuple[str, ...]) -> project_svc.Project:
-    project = project_svc.create_project(root / "target.labeler", classes=classes)
+    project = project_svc.create_project(root / "target.labeler", classes=classes, author="tester")
     indexing.add_folder(project, images_dir)
     indexing.index_pending(project, workers=1)
     return project
@@ -154,3 +154,28 @@ def test_a_dataset_class_mapped_to_a_project_class(qtbot: Any, tmp_path: Path) -
         assert [a.class_id for a in w.current.annotations] == [bird]
         assert [c.name for c in bench.doc.schema.classes] == ["cat", "bird"]
         dialog.close()
+
+
+def test_the_result_says_how_many_images_lost_an_object_and_need_review(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    import json
+
+    project = projects.make_project(tmp_path, classes=("cat",), images=2)
+    circle = {"label": "cat", "points": [[20, 20], [30, 20]], "shape_type": "circle"}
+    box = {"label": "cat", "points": [[10, 10], [50, 40]], "shape_type": "rectangle"}
+    for name, shapes in (("img1", [box, circle]), ("img2", [box])):
+        doc = {"shapes": shapes, "imagePath": f"{name}.jpg", "imageWidth": 160, "imageHeight": 120}
+        (tmp_path / "images" / f"{name}.json").write_text(json.dumps(doc))
+    with project, workbench.open_workbench(qtbot, project) as bench:
+        bench.window.action_set["import_labels"].trigger()
+        dialog = bench.datasets.open_dialog
+        assert isinstance(dialog, import_dialog.ImportDialog)
+        dialog.set_format("labelme")
+        dialog.path.setText(str(tmp_path / "images"))
+        _check(qtbot, dialog)
+        with qtbot.waitSignal(dialog.imported, timeout=10_000):
+            qtbot.mouseClick(dialog.import_button, LEFT)
+        text = dialog.message.text()
+        assert "1 images marked done" in text
+        assert "1 images marked needs review: some of their objects were not imported" in text

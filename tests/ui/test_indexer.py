@@ -11,7 +11,9 @@ from tests.ui.helpers import projects, workbench
 
 
 def test_unindexed_images_are_indexed_in_the_background(qtbot: Any, tmp_path: Path) -> None:
-    with project_svc.create_project(tmp_path / "p.labeler", classes=["a"]) as project:
+    with project_svc.create_project(
+        tmp_path / "p.labeler", classes=["a"], author="tester"
+    ) as project:
         projects.make_images(tmp_path / "imgs", 30, size=(90, 70))
         (tmp_path / "imgs" / "zz_broken.jpg").write_text("not a picture")
         indexing.add_folder(project, tmp_path / "imgs")

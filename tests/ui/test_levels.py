@@ -27,7 +27,9 @@ def test_levels_follow_the_16_bit_image_and_leave_the_file_alone(
     folder.mkdir()
     path = _thermal(folder / "a.png")
     before = path.read_bytes()
-    with project_svc.create_project(tmp_path / "t.labeler", classes=["hot"]) as project:
+    with project_svc.create_project(
+        tmp_path / "t.labeler", classes=["hot"], author="tester"
+    ) as project:
         indexing.add_folder(project, folder)
         indexing.index_pending(project)
         with workbench.open_workbench(qtbot, project) as bench:

@@ -111,7 +111,9 @@ def test_adding_a_folder_shows_its_images(qtbot: Any, tmp_path: Path) -> None:
 def test_adding_a_folder_to_an_empty_project_shows_its_first_image(
     qtbot: Any, tmp_path: Path
 ) -> None:
-    with project_svc.create_project(tmp_path / "empty.labeler", classes=["a"]) as project:
+    with project_svc.create_project(
+        tmp_path / "empty.labeler", classes=["a"], author="tester"
+    ) as project:
         bench = app_mod.Workbench(project)
         qtbot.addWidget(bench.window)
         bench.start()

@@ -39,7 +39,7 @@ def test_reopening_returns_to_the_image_and_view_left(qtbot, tmp_path):
         w.close()
     project.close()
 
-    again = project_svc.open_project(path)
+    again = project_svc.open_project(path, author="tester")
     with workbench.open_workbench(qtbot, again) as bench:
         w = bench.window
         assert w.current.image_id == third
@@ -76,7 +76,7 @@ def test_an_edit_survives_a_kill_right_after_it(tmp_path):
         from ui import document
         from ui.controllers import undo
         app = QtWidgets.QApplication([])
-        doc = document.ProjectDocument(project_svc.open_project({str(project.path)!r}))
+        doc = document.ProjectDocument(project_svc.open_project({str(project.path)!r}, author="tester"))
         history = undo.UndoHistory()
         shape = ann_mod.NewShape(doc.schema.classes[0].id, geo.ShapeKind.BOX, geo.Box(1, 2, 3, 4))
         history.push({image_id!r}, commands.AddShapes(doc, {image_id!r}, [shape]))
@@ -88,7 +88,7 @@ def test_an_edit_survives_a_kill_right_after_it(tmp_path):
         [sys.executable, "-c", script], env=env, cwd=os.getcwd(), timeout=60, check=False
     )
     assert done.returncode == -signal.SIGKILL
-    reopened = project_svc.open_project(project.path)
+    reopened = project_svc.open_project(project.path, author="tester")
     try:
         (box,) = annotate.list_annotations(reopened, image_id)
         assert (box.geometry.x, box.geometry.y) == (1, 2)  # type: ignore[union-attr]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from labeler.domain import annotation as ann_mod
 from labeler.domain import geometry as geo
-from labeler.services import annotate
+from labeler.services import annotate, schema
 from tests.ui.helpers import projects, workbench
 
 
@@ -133,3 +135,94 @@ def test_a_class_key_right_after_drawing_gives_the_new_box_that_class(qtbot, tmp
         workbench.press(qtbot, bench, dog.hotkey or "")
         (stored,) = annotate.list_annotations(project, w.current.image_id or "")
         assert stored.id == drawn.id and stored.class_id == dog.id
+
+
+def _classes(bench: object) -> dict[str, str]:
+    return {c.name: c.id for c in bench.window.doc.schema.classes}  # type: ignore[attr-defined]
+
+
+def _draw_cat_and_make_it_a_dog(qtbot, bench) -> str:  # type: ignore[no-untyped-def]
+    """Draw a box (class cat), then press dog's key: two undo steps, "add" and "change class"."""
+    w = bench.window
+    cat = next(c for c in w.doc.schema.classes if c.name == "cat")
+    dog = next(c for c in w.doc.schema.classes if c.name == "dog")
+    w.labeling.current_class = cat.id
+    w.canvas.shapeDrawn.emit(ann_mod.NewShape(cat.id, geo.ShapeKind.BOX, geo.Box(5, 5, 30, 20)))
+    (drawn,) = w.current.annotations
+    workbench.press(qtbot, bench, dog.hotkey or "")
+    assert w.undo.group.undoText() == "change class"
+    return drawn.id
+
+
+def test_a_refused_redo_is_dropped_and_the_user_told_why(qtbot, tmp_path):
+    project = projects.make_project(tmp_path, images=1)
+    with workbench.open_workbench(qtbot, project) as bench:
+        w = bench.window
+        box = _draw_cat_and_make_it_a_dog(qtbot, bench)
+        w.action_set["undo"].trigger()  # the box is a cat again
+        dog = _classes(bench)["dog"]
+        assert w.doc.edit(schema.delete_class, dog)  # as the class editor does
+        with qtbot.waitSignal(w.doc.errorOccurred) as refused:
+            w.action_set["redo"].trigger()  # a dog no more: the store refuses
+        assert "unknown class" in refused.args[0]
+        assert "unknown class" in w.statusBar().currentMessage()
+        # The step that cannot happen is gone; the one before it is still there.
+        assert not w.undo.group.canRedo()
+        assert w.undo.group.undoText() == "add"
+        (stored,) = annotate.get_annotations(project, [box])
+        assert stored.class_id == _classes(bench)["cat"]
+        assert [a.class_id for a in w.current.annotations] == [stored.class_id]
+
+
+def test_a_refused_undo_is_reported_and_the_stack_and_picture_stay_true(qtbot, tmp_path):
+    project = projects.make_project(tmp_path, images=1)
+    with workbench.open_workbench(qtbot, project) as bench:
+        w = bench.window
+        box = _draw_cat_and_make_it_a_dog(qtbot, bench)
+        assert w.doc.edit(schema.delete_class, _classes(bench)["cat"])
+        with qtbot.waitSignal(w.doc.errorOccurred) as refused:
+            w.action_set["undo"].trigger()  # back to a cat that is no more: refused
+        assert "unknown class" in refused.args[0]
+        assert "unknown class" in w.statusBar().currentMessage()
+        # Qt deletes a command that is obsolete after its undo and steps below it: the
+        # change of class stays done (and can no longer be undone), nothing claims otherwise.
+        assert not w.undo.group.canRedo()
+        assert w.undo.group.undoText() == "add"
+        (stored,) = annotate.get_annotations(project, [box])
+        dog = _classes(bench)["dog"]
+        assert stored.class_id == dog
+        assert [a.class_id for a in w.current.annotations] == [dog]
+        item = w.canvas.shape_item(box)
+        assert item is not None and item.label == "dog"
+        # The next undo takes back the step below, as the stack says.
+        w.action_set["undo"].trigger()
+        assert annotate.list_annotations(project, w.current.image_id or "") == []
+        assert w.canvas.shape_item(box) is None
+
+
+def test_a_bug_in_a_service_is_shown_as_a_bug_and_logged_with_its_traceback(
+    qtbot, tmp_path, monkeypatch, caplog
+):
+    project = projects.make_project(tmp_path, images=1)
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise KeyError("geometry")  # not a refusal: a KeyError escaping a service is a bug
+
+    with workbench.open_workbench(qtbot, project) as bench:
+        w = bench.window
+        w.canvas.shapeDrawn.emit(_box(5))
+        (a,) = w.current.annotations
+        monkeypatch.setattr(annotate, "update_annotations", broken)
+        with caplog.at_level(logging.ERROR), qtbot.waitSignal(w.doc.errorOccurred) as told:
+            w.canvas.shapesEdited.emit({a.id: ann_mod.ShapeEdit(geometry=geo.Box(40, 40, 9, 9))})
+        assert told.args[0].startswith("labeler hit a bug (KeyError: 'geometry')")
+        assert w.statusBar().currentMessage().startswith("labeler hit a bug")
+        (record,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+        assert record.getMessage().startswith("bug during")
+        assert "Traceback (most recent call last)" in record.getMessage()
+        assert 'raise KeyError("geometry")' in record.getMessage()
+        # The failed edit left no undo step and changed nothing.
+        assert w.undo.group.undoText() == "add"
+        assert (
+            annotate.list_annotations(project, w.current.image_id or "")[0].geometry == a.geometry
+        )

@@ -81,6 +81,11 @@ def summary(plan: importing.ImportPlan) -> str:
         f"{verb} {plan.annotations_added:,} labels ({plan.annotations_already_there:,} already "
         f"there); {plan.images_marked_done:,} images marked done.",
     ]
+    if plan.images_marked_needs_review:
+        lines.append(
+            f"{plan.images_marked_needs_review:,} images marked needs review: some of their "
+            "objects were not imported (listed below)."
+        )
     if plan.classes_created:
         created = "Classes to create" if plan.dry_run else "Classes created"
         lines.append(f"{created}: {', '.join(plan.classes_created)}")

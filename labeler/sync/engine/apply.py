@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, cast
 
 import pydantic
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from labeler.domain import ids
+from labeler.domain import status as status_mod
+from labeler.store import annotations as store_annotations
+from labeler.store import images as store_images
 from labeler.store import models
+from labeler.store import review as store_review
+from labeler.store import schema as store_schema
 from labeler.sync.engine import conflicts, prefetch, records
 from labeler.sync.wire import protocol
 
@@ -172,80 +176,49 @@ def _annotation(session: orm.Session, rec: protocol.ChangeRecord, data: Any, out
     if class_id is not None and prefetch.get(session, models.LabelClassRow, class_id) is None:
         return False
     at = _aware(rec.updated_at)
-    row = prefetch.get(session, A, str(rec.id))
+    key = str(rec.id)
+    row = prefetch.get(session, A, key)
     if row is None:
         images = records.images_with_sha(session, data.image_sha256)
         if not images:
             return False
-        row = A(
-            id=str(rec.id), image_id=images[0].id, class_id=class_id, kind=data.kind.value,
-            geometry=data.geometry, attributes=dict(data.attributes), version=1, created_at=at,
-            updated_at=at, author=rec.author, revision=rec.revision, dirty=False,
+        image_id = images[0].id
+        store_annotations.insert(session, [_new_row(key, image_id, class_id, data, rec, at)])
+        prefetch.added(session, A, [key])
+    else:
+        image_id = row.image_id
+        store_annotations.update(
+            session, row, author=rec.author, at=at, revision=rec.revision, class_id=class_id,
+            kind=data.kind.value, geometry=data.geometry, attributes=data.attributes,
             deleted=rec.deleted,
         )  # fmt: skip
-        session.add(row)
-        op = "delete" if rec.deleted else "create"
-    else:
-        was_deleted = row.deleted
-        row.class_id = class_id
-        row.kind = data.kind.value
-        row.geometry = data.geometry
-        row.attributes = dict(data.attributes)
-        row.deleted = rec.deleted
-        row.version += 1
-        row.updated_at = at
-        row.author = rec.author
-        row.revision = rec.revision
-        row.dirty = False
-        op = "update"
-        if rec.deleted != was_deleted:
-            op = "delete" if rec.deleted else "restore"
-    history(session, row, op, rec.author, at)
-    out.uncounted.add(row.image_id)  # counted once per page, not once per record
-    out.annotations.add(row.id)
-    out.annotation_images.add(row.image_id)
+    out.uncounted.add(image_id)  # counted once per page, not once per record
+    out.annotations.add(key)
+    out.annotation_images.add(image_id)
     return True
 
 
-def history(session: orm.Session, row: models.AnnotationRow, op: str, author: str, at: Any) -> None:
-    """Append a version of ``row`` to its history (append-only)."""
-    session.add(
-        models.AnnotationHistoryRow(
-            id=ids.new_id(), annotation_id=row.id, image_id=row.image_id, version=row.version,
-            op=op, class_id=row.class_id, kind=row.kind, geometry=row.geometry,
-            attributes=row.attributes or {}, deleted=row.deleted, author=author, at=at,
-        )
+def _new_row(
+    key: str,
+    image_id: str,
+    class_id: str | None,
+    data: protocol.AnnotationData,
+    rec: protocol.ChangeRecord,
+    at: dt.datetime,
+) -> store_annotations.New:
+    """A pulled annotation this workstation does not have, as a row to insert (clean, at the
+    server's revision)."""
+    return store_annotations.New(
+        id=key, image_id=image_id, class_id=class_id, kind=data.kind.value,
+        geometry=data.geometry, attributes=data.attributes, author=rec.author, at=at,
+        deleted=rec.deleted, revision=rec.revision,
     )  # fmt: skip
-
-
-def recount(session: orm.Session, image_id: str) -> None:
-    recount_images(session, [image_id])
-
-
-def recount_images(session: orm.Session, image_ids: Iterable[str]) -> None:
-    """Set the annotation count of these images from their rows: one grouped query per
-    chunk of images."""
-    wanted = sorted(set(image_ids))
-    for start in range(0, len(wanted), prefetch.CHUNK):
-        chunk = wanted[start : start + prefetch.CHUNK]
-        counts: dict[str, int] = {
-            image_id: int(n)
-            for image_id, n in session.execute(
-                sa.select(A.image_id, sa.func.count())
-                .where(A.image_id.in_(chunk), A.deleted.is_(False))
-                .group_by(A.image_id)
-            ).all()
-        }  # the query flushes the annotations added or changed before it
-        for image_id in chunk:
-            image = session.get(models.ImageRow, image_id)
-            if image is not None:
-                image.annotation_count = counts.get(image_id, 0)
 
 
 def recount_pending(session: orm.Session, out: Applied) -> None:
     """Bring the annotation counts of the images ``out`` touched up to date."""
     if out.uncounted:
-        recount_images(session, out.uncounted)
+        store_images.recount(session, out.uncounted)
         out.uncounted.clear()
 
 
@@ -270,8 +243,7 @@ def _insert_new_labels(
     seen: dict[str, int] = {}
     for rec in page:
         seen[str(rec.id)] = seen.get(str(rec.id), 0) + 1
-    rows: list[dict[str, Any]] = []
-    history_rows: list[dict[str, Any]] = []
+    rows: list[store_annotations.New] = []
     shadows: list[dict[str, Any]] = []
     rest: list[protocol.ChangeRecord] = []
     for rec in page:
@@ -299,23 +271,8 @@ def _insert_new_labels(
         ):
             rest.append(rec)  # parks, updates, conflicts: one by one
             continue
-        at = _aware(rec.updated_at)
         image_id = images[0].id
-        row = {
-            "id": key, "image_id": image_id, "class_id": class_id, "kind": data.kind.value,
-            "geometry": data.geometry, "attributes": dict(data.attributes), "version": 1,
-            "created_at": at, "updated_at": at, "author": rec.author, "revision": rec.revision,
-            "dirty": False, "deleted": rec.deleted,
-        }  # fmt: skip
-        rows.append(row)
-        history_rows.append(
-            {
-                "id": "", "annotation_id": key, "image_id": image_id, "version": 1,
-                "op": "delete" if rec.deleted else "create", "class_id": class_id,
-                "kind": row["kind"], "geometry": row["geometry"], "attributes": row["attributes"],
-                "deleted": rec.deleted, "author": rec.author, "at": at,
-            }
-        )  # fmt: skip
+        rows.append(_new_row(key, image_id, class_id, data, rec, _aware(rec.updated_at)))
         content = {"deleted": bool(rec.deleted), "data": data.model_dump(mode="json")}
         shadows.append(
             {"record_id": key, "kind": rec.kind.value, "revision": rec.revision, "content": content}
@@ -324,16 +281,13 @@ def _insert_new_labels(
         out.annotations.add(key)
         out.annotation_images.add(image_id)
         out.applied += 1
-    for row, new_id in zip(history_rows, ids.new_ids(len(history_rows)), strict=True):
-        row["id"] = new_id
     if rows:
-        # Core inserts on the tables (the columns' types still convert datetimes and JSON): the
+        # Bulk inserts (rows and their first versions through the store, then the shadows): the
         # ORM's bulk insert spends more time per row than SQLite does.
-        conn = session.connection()
-        for model, values in (
-            (A, rows), (models.AnnotationHistoryRow, history_rows), (models.SyncShadowRow, shadows),
-        ):  # fmt: skip
-            conn.execute(sa.insert(cast(sa.Table, model.__table__)), values)
+        store_annotations.insert(session, rows)
+        prefetch.added(session, A, [row.id for row in rows])
+        table = cast(sa.Table, models.SyncShadowRow.__table__)
+        session.connection().execute(sa.insert(table), shadows)
     return rest
 
 
@@ -374,14 +328,12 @@ def _not_here_yet(
 
 def _status(session: orm.Session, rec: protocol.ChangeRecord, data: Any, out: Applied) -> bool:
     assert isinstance(data, protocol.ImageStatusData)
-    images = records.images_with_sha(session, data.image_sha256)
-    for image in images:
-        image.status = data.status.value
-        image.status_by = rec.author
-        image.status_at = _aware(rec.updated_at)
-        image.revision = rec.revision
-        image.dirty = False
-        out.images.add(image.id)
+    images = [image.id for image in records.images_with_sha(session, data.image_sha256)]
+    store_images.take_status(
+        session, images, status_mod.ImageStatus(data.status.value), author=rec.author,
+        at=_aware(rec.updated_at), revision=rec.revision,
+    )  # fmt: skip
+    out.images.update(images)
     return bool(images)
 
 
@@ -395,24 +347,19 @@ _REVIEW_ROWS = {
 def _review(session: orm.Session, rec: protocol.ChangeRecord, data: Any, out: Applied) -> bool:
     assert isinstance(data, protocol.ReviewActionData)
     row = prefetch.get(session, models.ReviewActionRow, str(rec.id))
-    at = _aware(rec.updated_at)
-    if row is None:
+    image_id = row.image_id if row is not None else None
+    if image_id is None:
         images = records.images_with_sha(session, data.image_sha256)
         if not images:
             return False
-        action, to_status = _REVIEW_ROWS[data.action]
-        row = models.ReviewActionRow(
-            id=str(rec.id), image_id=images[0].id, action=action, from_status=None,
-            to_status=to_status, comment=data.comment or None, created_at=at,
-        )  # fmt: skip
-        session.add(row)
-    row.comment = data.comment or None
-    row.updated_at = at
-    row.author = rec.author
-    row.revision = rec.revision
-    row.dirty = False
-    row.deleted = rec.deleted
-    out.images.add(row.image_id)
+        image_id = images[0].id
+    action, to_status = _REVIEW_ROWS[data.action]
+    store_review.take_remote(
+        session, row, record_id=str(rec.id), image_id=image_id, action=action,
+        to_status=to_status, comment=data.comment or None, author=rec.author,
+        at=_aware(rec.updated_at), revision=rec.revision, deleted=rec.deleted,
+    )  # fmt: skip
+    out.images.add(image_id)
     return True
 
 
@@ -421,13 +368,16 @@ def _label_class(session: orm.Session, rec: protocol.ChangeRecord, data: Any, ou
     at = _aware(rec.updated_at)
     row = prefetch.get(session, models.LabelClassRow, str(rec.id))
     if row is None:
-        row = models.LabelClassRow(id=str(rec.id), created_at=at)
-        session.add(row)
-    row.name = data.name
-    row.color = data.color
-    row.hotkey = None if rec.deleted else data.hotkey
-    row.sort_order = data.order
-    _stamp(row, rec, at)
+        store_schema.add_class(
+            session, class_id=str(rec.id), name=data.name, color=data.color,
+            hotkey=None if rec.deleted else data.hotkey, sort_order=data.order,
+            author=rec.author, at=at, revision=rec.revision, deleted=rec.deleted,
+        )  # fmt: skip
+    else:
+        store_schema.change_class(
+            session, row, author=rec.author, at=at, revision=rec.revision, name=data.name,
+            color=data.color, hotkey=data.hotkey, sort_order=data.order, deleted=rec.deleted,
+        )  # fmt: skip
     _schema_changed(session, out)
     return True
 
@@ -437,33 +387,24 @@ def _attribute(session: orm.Session, rec: protocol.ChangeRecord, data: Any, out:
     at = _aware(rec.updated_at)
     row = prefetch.get(session, models.AttributeDefRow, str(rec.id))
     if row is None:
-        row = models.AttributeDefRow(id=str(rec.id), created_at=at)
-        session.add(row)
-    row.name = data.name
-    row.kind = data.kind.value
-    row.choices = list(data.choices)
-    row.default = data.default
-    row.sort_order = data.order
-    _stamp(row, rec, at)
+        store_schema.add_attribute(
+            session, attribute_id=str(rec.id), name=data.name, kind=data.kind.value,
+            choices=data.choices, default=data.default, sort_order=data.order,
+            author=rec.author, at=at, revision=rec.revision, deleted=rec.deleted,
+        )  # fmt: skip
+    else:
+        store_schema.change_attribute(
+            session, row, author=rec.author, at=at, revision=rec.revision, name=data.name,
+            kind=data.kind.value, choices=data.choices, default=data.default,
+            sort_order=data.order, deleted=rec.deleted,
+        )  # fmt: skip
     _schema_changed(session, out)
     return True
 
 
-def _stamp(row: Any, rec: protocol.ChangeRecord, at: dt.datetime) -> None:
-    row.updated_at = at
-    row.author = rec.author
-    row.revision = rec.revision
-    row.dirty = False
-    row.deleted = rec.deleted
-
-
 def _schema_changed(session: orm.Session, out: Applied) -> None:
     if not out.schema:
-        session.execute(
-            sa.update(models.ProjectMeta).values(
-                schema_version=models.ProjectMeta.schema_version + 1
-            )
-        )
+        store_schema.bump_version(session)
     out.schema = True
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import orm
 
 from labeler import errors
 from labeler.domain import ids
+from labeler.store import annotations as store_annotations
 from labeler.store import database, models
 from labeler.sync.engine import records
 from labeler.sync.wire import protocol
@@ -82,13 +83,16 @@ def _remote_in_history(session: orm.Session, key: str, remote: protocol.ChangeRe
     if row is None:
         return
     data = remote.data
-    session.add(
-        models.AnnotationHistoryRow(
-            id=ids.new_id(), annotation_id=key, image_id=row.image_id, version=row.version,
-            op="conflict", class_id=data.get("class_id"), kind=str(data.get("kind", row.kind)),
-            geometry=data.get("geometry"), attributes=data.get("attributes") or {},
-            deleted=remote.deleted, author=remote.author, at=records.now(),
-        )
+    store_annotations.append_history(
+        session,
+        [
+            store_annotations.Version(
+                annotation_id=key, image_id=row.image_id, version=row.version, op="conflict",
+                class_id=data.get("class_id"), kind=str(data.get("kind", row.kind)),
+                geometry=data.get("geometry"), attributes=data.get("attributes") or {},
+                deleted=remote.deleted, author=remote.author, at=records.now(),
+            )
+        ],
     )  # fmt: skip
 
 

@@ -16,7 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from labeler.domain import schema as schema_mod
-from labeler.store import database, models
+from labeler.store import annotations as store_annotations
+from labeler.store import database, models, work
+from labeler.store import schema as store_schema
 from labeler.sync.engine import blobs, records
 from labeler.sync.wire import client as client_mod
 from labeler.sync.wire import errors as sync_errors
@@ -175,7 +177,7 @@ def _join_schema(db: database.Database, remote: protocol.LabelSchema) -> int:
     """
     c = models.LabelClassRow
     matched = 0
-    with records.write(db) as session:
+    with work.unit_of_work(db) as (session, _):
         local = list(session.execute(sa.select(c).where(c.deleted.is_(False))).scalars())
         by_id = {str(k.id): k for k in remote.classes}
         by_name = {k.name.casefold(): k for k in remote.classes}
@@ -189,26 +191,18 @@ def _join_schema(db: database.Database, remote: protocol.LabelSchema) -> int:
             matched += 1
             new_id = str(theirs.id)
             if session.get(c, new_id) is None:
-                session.add(
-                    c(
-                        id=new_id, name=theirs.name, color=theirs.color, hotkey=theirs.hotkey,
-                        sort_order=theirs.order, created_at=row.created_at,
-                        updated_at=row.updated_at, author=row.author, revision=None,
-                        dirty=False, deleted=False,
-                    )
+                # The team's class under its own id, not pushed back (the server has it).
+                store_schema.add_class(
+                    session, class_id=new_id, name=theirs.name, color=theirs.color,
+                    hotkey=theirs.hotkey, sort_order=theirs.order, author=row.author,
+                    at=row.updated_at, created_at=row.created_at, dirty=False,
                 )  # fmt: skip
                 session.flush()
-            session.execute(
-                sa.update(models.AnnotationRow)
-                .where(models.AnnotationRow.class_id == row.id)
-                .values(class_id=new_id)
-            )
+            store_annotations.rekey_class(session, row.id, new_id)
             # Never on the server under its local id: a tombstone nobody needs to hear about.
-            row.deleted = True
-            row.hotkey = None
-            row.dirty = False
-        meta = session.execute(sa.select(models.ProjectMeta)).scalar_one()
-        meta.tag_mode = remote.tasks.tags.value
-        meta.boxes = remote.tasks.boxes
-        meta.polygons = remote.tasks.polygons
+            store_schema.retire_class(session, row, None)
+        store_schema.set_tasks(
+            session, tags=remote.tasks.tags.value, boxes=remote.tasks.boxes,
+            polygons=remote.tasks.polygons,
+        )  # fmt: skip
     return matched

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.dialects import sqlite
 
-from labeler.store import database, models
+from labeler.store import database, models, work
 from labeler.sync.engine import conflicts, prefetch, records
 from labeler.sync.wire import errors as sync_errors
 from labeler.sync.wire import protocol
@@ -223,7 +223,7 @@ def send(
             f"the service refused a batch of {len(sent)} changes ({exc.status}: "
             f"{exc.message}){where}"
         ) from exc
-    with records.write(db) as session:
+    with work.unit_of_work(db) as (session, _):
         by_id = {str(r.id): r for r in sent}
         answered = [(by_id[str(x.id)], x) for x in response.results if str(x.id) in by_id]
         rest = _settle_applied_labels(session, answered, out)

@@ -183,6 +183,15 @@ def records(session: orm.Session, batch: Sequence[protocol.Record | protocol.Cha
     load_images(session, shas)
 
 
+def added(session: orm.Session, model: Any, keys: Iterable[str]) -> None:
+    """Rows of ``model`` with these keys were inserted without the ORM (bulk statements of the
+    store): no longer absent."""
+    known = _known(session)
+    absent = known.absent.get(model) if known is not None else None
+    if absent:
+        absent.difference_update(keys)
+
+
 def get(session: orm.Session, model: type[T], key: str) -> T | None:
     """``session.get``, without a query for a row known not to be here."""
     known = _known(session)

@@ -7,36 +7,20 @@ content are the same edit, whoever made them: such a "conflict" is no conflict a
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pydantic
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from labeler.store import database, models, types
+from labeler.store import models, types
 from labeler.sync.engine import prefetch
 from labeler.sync.wire import protocol
 
 Kind = protocol.RecordKind
 Content = dict[str, Any]
-
-
-@contextlib.contextmanager
-def write(db: database.Database, *, changes_data: bool = True) -> Iterator[orm.Session]:
-    """A write unit of work; one that changes labels advances the project's data revision (as
-    every edit does, so an export names the state it came from)."""
-    with db.write() as session:
-        if changes_data:
-            session.execute(
-                sa.update(models.ProjectMeta).values(
-                    data_revision=models.ProjectMeta.data_revision + 1
-                )
-            )
-        yield session
 
 
 def content_of(kind: Kind, deleted: bool, data: dict[str, Any]) -> Content:

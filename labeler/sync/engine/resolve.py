@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import orm
 
 from labeler.domain import ids
+from labeler.store import annotations as store_annotations
 from labeler.store import models
 from labeler.sync.engine import apply, conflicts, records
 from labeler.sync.wire import protocol
@@ -72,12 +73,11 @@ def _copy_as_new(session: orm.Session, key: str) -> str:
     ann = session.get(models.AnnotationRow, key)
     if ann is None:
         raise ConflictError(f"the local version of {key} is gone; resolve with 'theirs'")
-    now = records.now()
-    copy = models.AnnotationRow(
+    copy = store_annotations.New(
         id=ids.new_id(), image_id=ann.image_id, class_id=ann.class_id, kind=ann.kind,
-        geometry=ann.geometry, attributes=dict(ann.attributes or {}), version=1, created_at=now,
-        updated_at=now, author=ann.author, revision=None, dirty=True, deleted=ann.deleted,
+        geometry=ann.geometry, attributes=ann.attributes or {}, author=ann.author,
+        at=records.now(), deleted=ann.deleted,
     )  # fmt: skip
-    session.add(copy)
-    apply.history(session, copy, "create", ann.author, now)
+    # Its first version says "create" even for a deleted local version: a copy is made.
+    store_annotations.insert(session, [copy], op="create")
     return copy.id

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 
 from labeler.domain import changes as changes_mod
-from labeler.store import database, models
+from labeler.store import database, models, work
 from labeler.sync.engine import apply, conflicts, link, outbox, records, schema_clash
 from labeler.sync.wire import client as client_mod
 from labeler.sync.wire import errors as sync_errors
@@ -98,7 +98,7 @@ class SyncEngine:
         report = SyncReport()
         pushed = self.push(project)
         pulled, full = self.pull(project)
-        with records.write(self.db, changes_data=False) as session:
+        with work.unit_of_work(self.db, changes_data=False) as (session, _):
             report.schema_notes = schema_clash.reconcile(session, pulled)
         rejected = list(pushed.rejected)
         if any(n.kind != "deleted_in_use" for n in report.schema_notes):
@@ -150,7 +150,7 @@ class SyncEngine:
             cursor = session.execute(sa.select(models.SyncLinkRow.cursor)).scalar_one()
             parked = apply.parked_count(session)
         if parked:
-            with records.write(self.db) as session:
+            with work.unit_of_work(self.db) as (session, _):
                 apply.retry_parked(session, out)
         while True:
             try:
@@ -160,7 +160,7 @@ class SyncEngine:
                     raise
                 cursor, full = None, True
                 continue
-            with records.write(self.db, changes_data=bool(page.records)) as session:
+            with work.unit_of_work(self.db, changes_data=bool(page.records)) as (session, _):
                 apply.apply_page(session, page.records, out)
                 session.execute(sa.update(models.SyncLinkRow).values(cursor=page.next_cursor))
             cursor = page.next_cursor

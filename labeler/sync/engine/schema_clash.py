@@ -17,12 +17,15 @@ sees when the round ends.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from labeler.store import annotations as store_annotations
 from labeler.store import models
+from labeler.store import schema as store_schema
 from labeler.sync.engine import apply, records
 
 
@@ -57,7 +60,7 @@ def reconcile(session: orm.Session, out: apply.Applied) -> list[SchemaNote]:
         if theirs is not None:
             moved = _move_labels(session, mine.id, theirs.id, now, out)
             # Never on the server under its own id: a tombstone nobody needs to hear about.
-            mine.deleted, mine.hotkey, mine.dirty, mine.updated_at = True, None, False, now
+            store_schema.retire_class(session, mine, now)
             session.execute(sa.delete(models.SyncRejectionRow).where(
                 models.SyncRejectionRow.record_id == mine.id
             ))  # fmt: skip
@@ -83,7 +86,8 @@ def reconcile(session: orm.Session, out: apply.Applied) -> list[SchemaNote]:
                     f"{mine.name!r} made here has no hotkey now (give it another one)",
                 )
             )  # fmt: skip
-            mine.hotkey, mine.dirty, mine.updated_at = None, True, now
+            # The change goes to the server under the class's author (not a user's edit).
+            store_schema.change_class(session, mine, author=mine.author, at=now, hotkey=None)
             _release_labels(session, mine.id)  # refused while their class was: they go with it
             out.schema = True
     notes += _deleted_in_use(session)
@@ -98,15 +102,14 @@ def _release_labels(session: orm.Session, class_id: str) -> None:
     session.execute(sa.delete(rej).where(rej.record_id.in_(used)))
 
 
-def _move_labels(session: orm.Session, old: str, new: str, now: object, out: apply.Applied) -> int:
+def _move_labels(
+    session: orm.Session, old: str, new: str, now: dt.datetime, out: apply.Applied
+) -> int:
     a = models.AnnotationRow
     rows = list(session.execute(sa.select(a).where(a.class_id == old)).scalars())
     for row in rows:
-        row.class_id = new
-        row.version += 1
-        row.updated_at = now  # type: ignore[assignment]
-        row.dirty = True  # the move goes to the server with the label
-        apply.history(session, row, "update", row.author, now)
+        # Each label keeps its author; the move goes to the server with the label.
+        store_annotations.update(session, row, author=row.author, at=now, class_id=new)
         out.annotations.add(row.id)
         out.annotation_images.add(row.image_id)
     return sum(1 for r in rows if not r.deleted)

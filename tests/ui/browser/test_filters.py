@@ -25,7 +25,9 @@ def project(tmp_path: Path) -> project_mod.Project:
     for name in ("cat_1", "cat_2", "dog_1", "dog_2", "bird_1"):
         PILImage.new("RGB", (40, 30), (120, 80, 40)).save(folder / f"{name}.jpg")
     (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
-    proj = project_mod.create_project(tmp_path / "p.labeler", classes=["cat", "dog"])
+    proj = project_mod.create_project(
+        tmp_path / "p.labeler", classes=["cat", "dog"], author="tester"
+    )
     indexing.add_folder(proj, folder)
     indexing.index_pending(proj)
     by_name = {i.name: i.id for i in images.get_images(proj, images.list_image_ids(proj))}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
+from labeler import authors
 from labeler.domain import schema as schema_mod
 from labeler.services import indexing
 from labeler.services import project as project_svc
@@ -36,7 +37,9 @@ def make_project(
     size: tuple[int, int] = (160, 120),
 ) -> project_svc.Project:
     """A project file in ``root`` with ``images`` indexed JPEGs."""
-    project = project_svc.create_project(root / "test.labeler", classes=classes, tasks=tasks)
+    project = project_svc.create_project(
+        root / "test.labeler", classes=classes, tasks=tasks, author=authors.default_author()
+    )
     make_images(root / "images", images, size)
     indexing.add_folder(project, root / "images")
     indexing.index_pending(project, workers=1)

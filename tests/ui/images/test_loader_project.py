@@ -35,7 +35,7 @@ def test_displayed_size_matches_the_indexed_size(
         PILImage.new("RGB", (300, 200), (10, 200, 30)).save(
             folder / f"o{orientation}.jpg", exif=exif.tobytes()
         )
-    project = project_mod.create_project(tmp_path / "p.labeler")
+    project = project_mod.create_project(tmp_path / "p.labeler", author="tester")
     indexing.add_folder(project, folder)
     indexing.index_pending(project)
     loader = loader_mod.ImageLoader(runner)
