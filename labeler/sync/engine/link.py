@@ -86,9 +86,7 @@ def _local_schema(session: orm.Session, base_version: int) -> protocol.SchemaUpd
             )
             for x in attrs
         ],
-        tasks=protocol.TaskKinds(
-            tags=schema_mod.TagMode(meta.tag_mode), boxes=meta.boxes, polygons=meta.polygons
-        ),
+        tasks=protocol.TaskKinds.model_validate(meta.label_kinds),
     )
 
 
@@ -208,7 +206,7 @@ def _join_schema(db: database.Database, remote: protocol.LabelSchema) -> int:
             row.hotkey = None
             row.dirty = False
         meta = session.execute(sa.select(models.ProjectMeta)).scalar_one()
-        meta.tag_mode = remote.tasks.tags.value
-        meta.boxes = remote.tasks.boxes
-        meta.polygons = remote.tasks.polygons
+        meta.label_kinds = schema_mod.TaskKinds.from_json(
+            remote.tasks.model_dump(mode="json")
+        ).to_json()
     return matched
