@@ -382,7 +382,9 @@ class Canvas(annotated.AnnotationView):
         if action is None:
             super().keyPressEvent(event)
             return
-        if not (event.key() in _ARROWS or event.key() == Qt.Key.Key_Space):
+        if not (
+            event.key() in _ARROWS or event.key() in _TURN_KEYS or event.key() == Qt.Key.Key_Space
+        ):
             self._nudge.flush()
         if not (event.isAutoRepeat() and event.key() == Qt.Key.Key_Space):
             action()
