@@ -193,7 +193,8 @@ def cmd_kinds(args: argparse.Namespace) -> int:
         hidden = (
             "" if r["on"] or not r["labels"] else " (hidden in the app; kept, synced, exported)"
         )
-        lines.append(f"  {state}  {spec.plural}: {r['labels']} on {r['images']} images{hidden}")
+        where = "1 image" if r["images"] == 1 else f"{r['images']} images"
+        lines.append(f"  {state}  {spec.plural}: {r['labels']} on {where}{hidden}")
     common.emit(args, {"tags": tasks.tags.value, "kinds": rows}, "\n".join(lines))
     return 0
 
