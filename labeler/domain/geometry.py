@@ -294,10 +294,11 @@ class RotatedBox:
         """The corners clockwise on screen, starting at the start of the first drawn edge."""
         (ux, uy), (vx, vy) = self.axes
         hw, hh = self.w / 2, self.h / 2
-        return tuple(  # type: ignore[return-value]
-            (self.cx + su * hw * ux + sv * hh * vx, self.cy + su * hw * uy + sv * hh * vy)
-            for su, sv in ((-1, -1), (1, -1), (1, 1), (-1, 1))
-        )
+
+        def at(su: int, sv: int) -> Point:
+            return (self.cx + su * hw * ux + sv * hh * vx, self.cy + su * hw * uy + sv * hh * vy)
+
+        return (at(-1, -1), at(1, -1), at(1, 1), at(-1, 1))
 
     def outline(self) -> tuple[Point, ...]:
         return self.corners()

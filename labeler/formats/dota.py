@@ -176,9 +176,9 @@ def parse_lines(path: Path) -> list[Line]:
         if not all(v == v and abs(v) != float("inf") for v in values):
             raise base.FormatError(path, f"line {number}", "coordinates must be finite numbers")
         difficult = len(parts) > 9 and parts[9] not in ("0", "false", "False")
-        it = iter(values)
-        corners = tuple(zip(it, it, strict=True))
-        out.append(Line(number, corners, parts[8], difficult, tuple(parts[10:])))  # type: ignore[arg-type]
+        x1, y1, x2, y2, x3, y3, x4, y4 = values
+        corners = ((x1, y1), (x2, y2), (x3, y3), (x4, y4))
+        out.append(Line(number, corners, parts[8], difficult, tuple(parts[10:])))
     return out
 
 
