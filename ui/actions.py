@@ -8,8 +8,9 @@ would otherwise fire neither action ("ambiguous shortcut").
 Keys the canvas claims while it has focus (it accepts Qt's ShortcutOverride for them, so they
 reach the canvas instead of these actions): ← → ↑ ↓ while a shape is selected (nudge; without a
 selection ← and → change image), Delete/Backspace with a selection (the same delete request),
-Enter while a polygon is being drawn (closes it), and Space (held, it pans; the canvas passes a
-tap on to the window, so a tap is still "done and next").
+Enter while a polygon or rotated box is being drawn (closes it), ``[`` and ``]`` while a rotated
+box is selected (turn it), and Space (held, it pans; the canvas passes a tap on to the window, so a
+tap is still "done and next").
 
 Class hotkeys (1–9 and any letter a class was given) are not in this table: they follow the
 schema and are made by :class:`ui.controllers.classes.ClassHotkeys`.
@@ -67,6 +68,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("tool_select", "&Select", ["S", "V"], "Select and edit shapes", "Tools", True),
     _a("tool_box", "&Box", ["B"], "Draw boxes", "Tools", True),
     _a("tool_polygon", "&Polygon", ["P"], "Draw polygons", "Tools", True),
+    _a("tool_rotated_box", "R&otated box", ["O"],
+       "Draw rotated boxes: two clicks along one edge, a third for the width", "Tools", True),
     _a("pick_class", "&Class…", ["C"], "Choose the class by typing part of its name", "Tools"),
     # Edit
     _a("undo", "&Undo", ["Ctrl+Z"], "Undo the last change on this image", "Edit"),
@@ -80,6 +83,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("toggle_crowd", "Toggle c&rowd", ["Alt+4"], "Mark selected shapes as a crowd", "Edit"),
     _a("edit_schema", "&Classes…", ["Ctrl+Shift+K"], "Add, rename, recolour, merge classes", "Edit"),
     _a("set_author", "Your &name…", [], "The name your changes are signed with", "Edit"),
+    _a("project_settings", "Project &settings…", ["Ctrl+,"],
+       "Turn kinds of labels (tags, boxes, rotated boxes, polygons) on or off", "Edit"),
     # View
     _a("fit", "&Fit", ["F", "Ctrl+0"], "Fit the image to the window", "View"),
     _a("zoom_actual", "&Actual size", ["Ctrl+1"], "Show the image at 100 %", "View"),

@@ -86,9 +86,9 @@ class ProjectDocument(QtCore.QObject):
         return self.schema.tasks
 
     def tag_only(self) -> bool:
-        """True for image-classification projects (tags, and no boxes or polygons)."""
+        """True for image-classification projects (tags, and no kind of shape)."""
         t = self.schema.tasks
-        return t.tags is not schema_mod.TagMode.NONE and not (t.boxes or t.polygons)
+        return t.tags is not schema_mod.TagMode.NONE and not t.shapes
 
     def class_by_hotkey(self, key: str) -> schema_mod.LabelClass | None:
         key = key.lower()

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
 
-from labeler.domain import schema as schema_mod
 from ui import settings as settings_mod
 
 if TYPE_CHECKING:
@@ -37,7 +36,6 @@ class Lifecycle(QtCore.QObject):
     def start(self) -> None:
         """Show the image the user left as soon as possible; count things afterwards."""
         w = self._w
-        self._choose_tool(w.doc.schema.tasks)
         for clash in w.action_set.clashes:
             w.dialogs.notes.append(clash.message())
         if w.action_set.clashes:
@@ -51,11 +49,6 @@ class Lifecycle(QtCore.QObject):
         w.current.start()
         # Counting labeled images and annotations per class waits until the first image is up.
         w.progress.schedule()
-
-    def _choose_tool(self, tasks: schema_mod.TaskKinds) -> None:
-        name = "tool_box" if tasks.boxes else "tool_polygon" if tasks.polygons else "tool_select"
-        self._w.action_set[name].setChecked(True)
-        self._w.canvas.set_tool(name.removeprefix("tool_"))
 
     @QtCore.Slot()
     def on_closing(self) -> None:

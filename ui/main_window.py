@@ -10,6 +10,7 @@ from labeler.domain import schema as schema_mod
 from ui import actions as actions_mod
 from ui import document
 from ui import settings as settings_mod
+from ui.canvas import kinds as canvas_kinds
 from ui.controllers import (
     current,
     dialogs,
@@ -79,8 +80,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.action_set = actions_mod.ActionSet(self, settings_mod.shortcut_overrides())
         self.addActions(self.action_set.all())
         self.tools = QtGui.QActionGroup(self)
-        for name in ("tool_select", "tool_box", "tool_polygon"):
-            self.tools.addAction(self.action_set[name])
+        for tool in canvas_kinds.TOOLS:
+            self.tools.addAction(self.action_set[f"tool_{tool}"])
 
     def _init_central(self) -> None:
         self.canvas.setObjectName("canvas")
@@ -239,9 +240,8 @@ class MainWindow(QtWidgets.QMainWindow):
         a["flag_review"].triggered.connect(flow.flag_review)
         a["approve"].triggered.connect(flow.approve)
         a["reject"].triggered.connect(lambda: flow.reject())
-        a["tool_select"].triggered.connect(lambda: self.canvas.set_tool("select"))
-        a["tool_box"].triggered.connect(lambda: self.canvas.set_tool("box"))
-        a["tool_polygon"].triggered.connect(lambda: self.canvas.set_tool("polygon"))
+        for tool in canvas_kinds.TOOLS:
+            a[f"tool_{tool}"].triggered.connect(lambda _=False, t=tool: self.canvas.set_tool(t))
         a["pick_class"].triggered.connect(self.dialogs.class_picker)
         a["undo"].triggered.connect(lab.undo)
         a["redo"].triggered.connect(lab.redo)
@@ -253,6 +253,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for attr in schema_mod.COMMON_ATTRIBUTES:
             a[f"toggle_{attr}"].triggered.connect(lambda _=False, n=attr: lab.toggle_attribute(n))
         a["edit_schema"].triggered.connect(self.dialogs.schema_editor)
+        a["project_settings"].triggered.connect(self.dialogs.project_settings)
         a["fit"].triggered.connect(self.canvas.fit)
         a["zoom_actual"].triggered.connect(self.canvas.zoom_actual)
         a["zoom_in"].triggered.connect(lambda: self.canvas.zoom_by(1.25))
@@ -271,11 +272,18 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_schema_changed(self, schema: schema_mod.LabelSchema) -> None:
         t = schema.tasks
         self.tags_dock.setVisible(t.tags is not schema_mod.TagMode.NONE)
-        shapes = t.boxes or t.polygons
+        shapes = bool(t.shapes)
         self.annotation_dock.setVisible(shapes)
         self.attributes_dock.setVisible(shapes)
-        for name, on in (("tool_box", t.boxes), ("tool_polygon", t.polygons)):
-            self.action_set[name].setEnabled(on)
+        for kind in canvas_kinds.KINDS:
+            self.action_set[f"tool_{kind.value}"].setEnabled(kind in t.shapes)
+        # The tools follow the kinds at once: a tool whose kind went off gives way to the first
+        # kind that is on (or to selecting), as does having no tool yet when the window opens.
+        checked = self.tools.checkedAction()
+        if checked is None or not checked.isEnabled():
+            tool = next((k.value for k in canvas_kinds.KINDS if k in t.shapes), "select")
+            self.action_set[f"tool_{tool}"].setChecked(True)
+            self.canvas.set_tool(tool)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self.closing.emit()

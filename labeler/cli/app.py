@@ -102,7 +102,7 @@ def create_demo(folder: Path, author: str) -> Path:
             with importlib.resources.as_file(item) as src:
                 shutil.copyfile(src, target / item.name)
     truth = json.loads(sample.joinpath("labels.json").read_text())
-    tasks = schema_mod.TaskKinds(tags=schema_mod.TagMode.NONE, boxes=True, polygons=True)
+    tasks = schema_mod.TaskKinds.of(geo.ShapeKind.BOX, geo.ShapeKind.POLYGON)
     with project_mod.create_project(
         path, name="sample parts", classes=truth["classes"], tasks=tasks, author=author
     ) as project:

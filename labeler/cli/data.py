@@ -11,19 +11,20 @@ from typing import Any
 
 from labeler.cli import common
 from labeler.domain import status as status_mod
-from labeler.formats import base, export, manifest, registry, splits
+from labeler.formats import base, export, kindmap, manifest, registry, splits
 from labeler.services import exporting, importing, sync
 from labeler.services import project as project_mod
 from labeler.sync.wire import errors as sync_errors
 
-_TASKS = ("detect", "segment", "classify", "multiclass", "multilabel")
+#: Every task of every format, in the order the formats offer them.
+_TASKS = tuple(dict.fromkeys(t for name in kindmap.TABLE for t in kindmap.tasks(name)))
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     names = ", ".join(registry.FORMAT_NAMES)
     p = sub.add_parser(
         "export",
-        help="write a training dataset (COCO, YOLO, VOC, Azure ML, CSV, labelme, CreateML)",
+        help="write a training dataset (COCO, YOLO, VOC, Azure ML, CSV, labelme, CreateML, DOTA)",
     )
     p.add_argument(
         "project", metavar="PROJECT", type=Path, nargs="?",
@@ -64,7 +65,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--task",
         choices=_TASKS,
-        help="YOLO: detect|segment|classify; Azure ML: detect|segment|multiclass|multilabel",
+        help="YOLO: detect|segment|obb|classify; Azure ML: detect|segment|multiclass|multilabel",
     )
     p.add_argument(
         "--image-url-prefix", default="", help="Azure ML: azureml://.../paths/ datastore prefix"

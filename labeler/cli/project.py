@@ -1,4 +1,4 @@
-"""``labeler new|scan|stats|classes|backup|check``: projects and their images from the command line."""
+"""``labeler new|scan|stats|classes|kinds|attributes|backup``: projects and their images from the command line."""
 
 from __future__ import annotations
 
@@ -9,9 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from labeler.cli import common
+from labeler.domain import geometry as geo
+from labeler.domain import kinds
 from labeler.domain import schema as schema_mod
 from labeler.services import indexing, maintenance, schema, stats
 from labeler.services import project as project_mod
+
+_KIND_NAMES = ", ".join(k.value for k in kinds.SHAPE_KINDS)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,8 +31,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--tags", choices=[m.value for m in schema_mod.TagMode], default="none",
         help="image-level tags: none, single (one class per image) or multi (multi-label)",
     )  # fmt: skip
+    p.add_argument(
+        "--kinds", metavar="KINDS", default=None,
+        help=f"comma-separated shape kinds the project uses: {_KIND_NAMES} (default box)",
+    )  # fmt: skip
     p.add_argument("--no-boxes", action="store_true", help="the project does not use boxes")
-    p.add_argument("--polygons", action="store_true", help="the project uses polygons")
+    p.add_argument("--polygons", action="store_true", help="the project uses polygons too")
     p.add_argument(
         "--max-pixels", type=int, default=project_mod.DEFAULT_MAX_PIXELS,
         help="images with more pixels are recorded as problems, never decoded (default %(default)s)",
@@ -86,6 +94,17 @@ def _register_schema(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     common.json_arg(c)
     p.set_defaults(handler=cmd_classes)
 
+    p = sub.add_parser("kinds", help="list the kinds of labels and turn them on or off")
+    common.project_arg(p)
+    p.add_argument(
+        "--shapes", metavar="KINDS",
+        help=f"the shape kinds to use from now on, comma-separated ({_KIND_NAMES}; '' for none)",
+    )  # fmt: skip
+    p.add_argument(
+        "--tags", choices=[m.value for m in schema_mod.TagMode], help="image-level tags from now on"
+    )
+    common.json_arg(p)
+    p.set_defaults(handler=cmd_kinds)
     p = sub.add_parser("attributes", help="list, add or remove the project's own shape attributes")
     common.project_arg(p)
     asub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -122,9 +141,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     if not args.images.is_dir():
         raise common.CliError(f"--images {args.images}: not a folder")
     classes = [c for c in (s.strip() for s in args.classes.split(",")) if c]
-    tasks = schema_mod.TaskKinds(
-        tags=schema_mod.TagMode(args.tags), boxes=not args.no_boxes, polygons=args.polygons
-    )
+    tasks = schema_mod.TaskKinds(schema_mod.TagMode(args.tags), _new_shapes(args))
     with project_mod.create_project(
         path, classes=classes, tasks=tasks, max_pixels=args.max_pixels, author=common.author(args)
     ) as project:
@@ -141,6 +158,45 @@ def cmd_new(args: argparse.Namespace) -> int:
     lines = [f"created {path}: {added.added} images, {len(classes)} classes"]
     lines += _problem_lines(summary, result)
     common.emit(args, payload, "\n".join(lines))
+    return 0
+
+
+def _new_shapes(args: argparse.Namespace) -> frozenset[geo.ShapeKind]:
+    """``--kinds`` (box when not given), with ``--polygons`` added and ``--no-boxes`` taken out."""
+    shapes = set(kinds.parse_kinds(args.kinds) if args.kinds is not None else {geo.ShapeKind.BOX})
+    if args.polygons:
+        shapes.add(geo.ShapeKind.POLYGON)
+    if args.no_boxes:
+        shapes.discard(geo.ShapeKind.BOX)
+    return frozenset(shapes)
+
+
+def cmd_kinds(args: argparse.Namespace) -> int:
+    with _open(args) as project:
+        before = schema.get_schema(project).tasks
+        tasks = before
+        if args.shapes is not None:
+            tasks = schema_mod.TaskKinds(tasks.tags, kinds.parse_kinds(args.shapes))
+        if args.tags is not None:
+            tasks = schema_mod.TaskKinds(schema_mod.TagMode(args.tags), tasks.shapes)
+        if tasks != before:
+            schema.set_tasks(project, tasks)
+        counts = schema.kind_counts(project)
+    rows: list[dict[str, Any]] = [
+        {"kind": k.value, "on": tasks.shows(k), "labels": counts.get(k, (0, 0))[0],
+         "images": counts.get(k, (0, 0))[1]}
+        for k in kinds.KINDS
+    ]  # fmt: skip
+    lines = [f"tags: {tasks.tags.value}"]
+    for r in rows:
+        spec = kinds.spec(geo.ShapeKind(r["kind"]))
+        state = "on " if r["on"] else "off"
+        hidden = (
+            "" if r["on"] or not r["labels"] else " (hidden in the app; kept, synced, exported)"
+        )
+        where = "1 image" if r["images"] == 1 else f"{r['images']} images"
+        lines.append(f"  {state}  {spec.plural}: {r['labels']} on {where}{hidden}")
+    common.emit(args, {"tags": tasks.tags.value, "kinds": rows}, "\n".join(lines))
     return 0
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from labeler.domain import geometry as geo
+from labeler.domain import kinds
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -40,7 +41,7 @@ class NewShape:
     id: str | None = None  # a caller may choose the id (undo/redo re-creates the same row)
 
     def __post_init__(self) -> None:
-        geo.check_kind(self.kind, self.geometry)
+        kinds.check(self.kind, self.geometry)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from labeler import errors
+from labeler.domain import geometry as geo
+from labeler.domain import kinds as kinds_mod
 
 
 class TagMode(enum.StrEnum):
@@ -66,11 +69,64 @@ class AttributeDef:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class TaskKinds:
-    """Which kinds of labels a project uses."""
+    """Which kinds of labels a project uses: one setting, the tag mode and a set of shape kinds.
+
+    A kind that is off has no tool in the app and its labels are not shown there; they are kept,
+    synced and exported all the same (turning the kind on again shows them).
+    """
 
     tags: TagMode = TagMode.NONE
-    boxes: bool = True
-    polygons: bool = False
+    shapes: frozenset[geo.ShapeKind] = frozenset({geo.ShapeKind.BOX})
+
+    def __post_init__(self) -> None:
+        shapes = frozenset(self.shapes)
+        if geo.ShapeKind.TAG in shapes:
+            raise SchemaError("tags are turned on by their mode (single or multi), not as a shape")
+        object.__setattr__(self, "shapes", shapes)
+
+    @classmethod
+    def of(cls, *kinds: geo.ShapeKind | str, tags: TagMode = TagMode.NONE) -> TaskKinds:
+        """``TaskKinds.of("box", "rotated_box", tags=TagMode.MULTI)``."""
+        return cls(tags, kinds_mod.parse_kinds([str(k) for k in kinds]))
+
+    @property
+    def enabled(self) -> frozenset[geo.ShapeKind]:
+        """Every kind that is on, tags included when their mode is not none."""
+        tag = {geo.ShapeKind.TAG} if self.tags is not TagMode.NONE else set()
+        return self.shapes | tag
+
+    def shows(self, kind: geo.ShapeKind) -> bool:
+        """Whether labels of ``kind`` are on in this project."""
+        return kind in self.enabled
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored (and wire) form: ``{"tags": "multi", "shapes": ["box", "polygon"]}``."""
+        return {
+            "tags": self.tags.value,
+            "shapes": [k.value for k in kinds_mod.ordered(self.shapes)],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> TaskKinds:
+        """Read the stored form back; the older form with one flag per kind
+        (``{"tags": ..., "boxes": true, "polygons": false}``) reads as the same setting.
+
+        Raises:
+            SchemaError: for a tag mode or kind name that names none.
+        """
+        try:
+            tags = TagMode(data.get("tags", TagMode.NONE.value))
+            if "shapes" in data:
+                shapes = kinds_mod.parse_kinds(list(data["shapes"]))
+            else:
+                legacy = (
+                    ("boxes", geo.ShapeKind.BOX, True),
+                    ("polygons", geo.ShapeKind.POLYGON, False),
+                )
+                shapes = frozenset(k for key, k, default in legacy if data.get(key, default))
+        except (ValueError, TypeError) as exc:
+            raise SchemaError(f"unreadable label kinds {dict(data)!r}: {exc}") from None
+        return cls(tags, shapes)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -32,7 +32,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from labeler.domain import geometry as geo
-from labeler.formats import base, imagefiles, voc
+from labeler.formats import base, imagefiles, kindmap, voc
 
 TASKS = ("multiclass", "multilabel", "detect", "segment")
 _ALIASES = {"classification": "classify", "detection": "detect", "segmentation": "segment"}
@@ -54,21 +54,21 @@ transformations:
 
 
 def default_task(samples: Iterable[base.Sample]) -> str:
-    """The task a set of samples calls for when none is given.
-
-    Boxes make it ``detect``; polygons without boxes ``segment``; tags alone ``multilabel`` as
-    soon as one image has several, else ``multiclass``.
+    """The task a set of samples calls for when none is given: the one that writes the most of
+    their kinds as themselves (:func:`kindmap.best_task`; boxes make it ``detect``, polygons
+    without boxes ``segment``); tags alone ``multilabel`` as soon as one image has several,
+    else ``multiclass``.
     """
     kinds: set[geo.ShapeKind] = set()
     most_tags = 0
     for sample in samples:
         kinds.update(lb.kind for lb in sample.labels)
         most_tags = max(most_tags, sum(lb.kind is geo.ShapeKind.TAG for lb in sample.labels))
-    if geo.ShapeKind.BOX in kinds:
-        return "detect"
-    if geo.ShapeKind.POLYGON in kinds:
-        return "segment"
-    return "multilabel" if most_tags > 1 else "multiclass"
+    task = kindmap.best_task("azureml", kinds)
+    if task in ("multiclass", "multilabel"):
+        return "multilabel" if most_tags > 1 else "multiclass"
+    assert task is not None
+    return task
 
 
 def parse_task(task: str | None, samples: Sequence[base.Sample] = ()) -> str:
@@ -206,12 +206,11 @@ def _label_value(
         extra = set(lb.attributes) - {"crowd"}
         if any(lb.attributes[k] for k in extra):
             report.add("attribute_not_written", where, f"no place for {sorted(extra)}")
-        if task == "detect":
-            box = lb.geometry.bounds if isinstance(lb.geometry, geo.Polygon) else lb.geometry
-            if isinstance(lb.geometry, geo.Polygon):
-                report.add("polygon_as_box", where, "polygon written as its bounding box")
-            assert isinstance(box, geo.Box)
-            box = voc.clip(box, sample.image, where, report)
+        target = kindmap.written_as("azureml", task, lb.kind)
+        assert target is not None
+        shape = kindmap.shape_for(lb, target, report, where)
+        if isinstance(shape, geo.Box):
+            box = voc.clip(shape, sample.image, where, report)
             out.append(
                 {
                     "label": lb.class_name,
@@ -223,16 +222,7 @@ def _label_value(
                 }
             )
         else:
-            if isinstance(lb.geometry, geo.Box):
-                b = lb.geometry
-                points: Sequence[tuple[float, float]] = (
-                    (b.x, b.y), (b.x1, b.y), (b.x1, b.y1), (b.x, b.y1),
-                )  # fmt: skip
-                report.add("box_as_polygon", where, "box written as a four-corner polygon")
-            else:
-                assert isinstance(lb.geometry, geo.Polygon)
-                points = lb.geometry.points
-            raw = [v for x, y in points for v in (x / w, y / h)]
+            raw = [v for x, y in shape.outline() for v in (x / w, y / h)]
             flat = [_unit(v) for v in raw]
             if flat != raw:
                 report.add("polygon_clipped", where, "polygon reached outside the image; cut")

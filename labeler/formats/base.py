@@ -66,7 +66,7 @@ class DatasetImage:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Label:
-    """One label of an image: a tag, box or polygon of a named class, with attributes."""
+    """One label of an image: a tag or a shape of a named class, with attributes."""
 
     class_name: str
     kind: geo.ShapeKind
@@ -113,7 +113,7 @@ class WriteOptions:
 
     classes: Sequence[str]  # exported classes in order: index i is class id i (YOLO) / i+1 (COCO)
     images: ImageMode = ImageMode.COPY
-    task: str | None = None  # detect | segment | classify, for formats that need one
+    task: str | None = None  # detect | segment | obb | classify, for formats that need one
     image_url_prefix: str = ""  # Azure ML: datastore prefix (azureml://.../paths/) or ""
     extra: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 

@@ -39,7 +39,7 @@ import orjson
 import labeler
 from labeler.domain import geometry as geo
 from labeler.domain import status as status_mod
-from labeler.formats import base, imagefiles, splits, writing
+from labeler.formats import base, imagefiles, kindmap, splits, writing
 
 #: Coordinates may pass the image edge by this much (pixels) before a reader rejects them:
 #: tools round to the nearest pixel or float, not to the edge.
@@ -86,10 +86,12 @@ def _annotation(
     This runs once per object on exports of 100,000 objects, so it avoids building
     intermediate shapes unless a shape must be cut to the image.
     """
-    g = label.geometry
-    if label.kind is geo.ShapeKind.TAG or g is None:
+    target = kindmap.written_as("coco", None, label.kind)
+    if target is None or label.geometry is None:
         report.add("tag_not_written", where, f"tag {label.class_name!r}: COCO has no image tags")
         return None
+    # A rotated box is written as its corner polygon (with the box around it as ``bbox``).
+    g = kindmap.shape_for(label, target, report, where)
     width, height = image.width, image.height
     ann: dict[str, Any]
     if isinstance(g, geo.Box):
@@ -101,13 +103,13 @@ def _annotation(
         ann = {"id": ids[0], "image_id": ids[1], "category_id": ids[2]}
         ann["bbox"], ann["area"] = [x, y, w, h], w * h
     else:
-        flat = g.flat()
+        flat = [c for p in g.outline() for c in p]
         xs, ys = flat[0::2], flat[1::2]
         x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
         if x0 < 0 or y0 < 0 or x1 > width or y1 > height:
-            g, _ = writing.clip_polygon(g, width, height)
+            points, _ = writing.clipped_outline(g, width, height)
             report.add("clipped_to_image", where, "polygon points moved to the image edges")
-            flat = g.flat()
+            flat = [c for p in points for c in p]
             xs, ys = flat[0::2], flat[1::2]
             x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
         ann = {"id": ids[0], "image_id": ids[1], "category_id": ids[2]}

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from labeler.domain import geometry as geo
-from labeler.formats import base, imagefiles
+from labeler.formats import base, imagefiles, kindmap
 
 ANNOTATIONS_FILE = "_annotations.createml.json"
 
@@ -84,19 +84,14 @@ def _annotation(
     if label.class_name not in known:
         report.add("class_not_exported", where, f"class {label.class_name!r} not exported")
         return None
-    if label.kind is geo.ShapeKind.TAG:
+    target = kindmap.written_as("createml", None, label.kind)
+    if target is None or label.geometry is None:
         report.add(
             "tag_not_written", where, f"Create ML detection has no tags ({label.class_name})"
         )
         return None
-    if isinstance(label.geometry, geo.Polygon):
-        report.add(
-            "polygon_as_box", where, "Create ML has boxes only: polygon written as its bounds"
-        )
-        box = label.geometry.bounds
-    else:
-        assert isinstance(label.geometry, geo.Box)
-        box = label.geometry
+    box = kindmap.shape_for(label, target, report, where)
+    assert isinstance(box, geo.Box)
     if any(label.attributes.values()):
         report.add("attribute_not_written", where, f"no place for {sorted(label.attributes)}")
     return {

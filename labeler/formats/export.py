@@ -23,7 +23,7 @@ from typing import Any
 
 from labeler import errors
 from labeler.domain import status as status_mod
-from labeler.formats import base, manifest, registry, splits
+from labeler.formats import base, kindmap, manifest, registry, splits
 
 # --------------------------------------------------------------------------- running an export
 
@@ -39,7 +39,8 @@ class ExportOptions:
         classes: subset of class names to export (renumbered 0..k-1 in project order);
             None exports every class.
         images: copy upright, hard link, symlink or do not write the image files.
-        task: detect | segment | classify for formats that need one (None: chosen from labels).
+        task: detect | segment | obb | classify for formats that need one (None: chosen from
+            labels).
         image_url_prefix: datastore prefix for formats that reference images by URL.
         project_name, data_revision: recorded in the output and the manifest.
         overwrite: replace a previous export (or an empty folder) at ``out``.
@@ -251,6 +252,8 @@ def export_dataset(
     try:
         files = writer.write(selection.samples, staging, write_options, report, progress)
         class_ids = _class_ids(format_name, exported, task)
+        # Labels the format holds only as another kind (a rotated box as its enclosing box).
+        selection.counts["written_as_another_kind"] = kindmap.approximated(report)
         document = manifest.build(
             format_name=format_name,
             options=_options_record(options, ratios, exported, task),

@@ -28,7 +28,7 @@ from typing import Any
 
 from labeler.domain import geometry as geo
 from labeler.domain import status as status_mod
-from labeler.formats import base, imagefiles, voc
+from labeler.formats import base, imagefiles, kindmap, voc
 
 LABELME_VERSION = "5.5.0"
 _EPS = 1e-6
@@ -106,13 +106,15 @@ def _document(
 
 
 def _shape(label: base.Label, where: str, report: base.Report) -> dict[str, Any]:
-    geometry = label.geometry
+    target = kindmap.written_as("labelme", None, label.kind)
+    assert target is not None
+    # labelme has no rotated rectangle: a rotated box is written as its corner polygon.
+    geometry = kindmap.shape_for(label, target, report, where)
     if isinstance(geometry, geo.Box):
         points = [[geometry.x, geometry.y], [geometry.x1, geometry.y1]]
         shape_type = "rectangle"
     else:
-        assert isinstance(geometry, geo.Polygon)
-        points = [[x, y] for x, y in geometry.points]
+        points = [[x, y] for x, y in geometry.outline()]
         shape_type = "polygon"
     flags: dict[str, bool] = {}
     description = ""

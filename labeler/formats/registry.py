@@ -22,6 +22,7 @@ _MODULES: dict[str, str] = {
     "csv": "csvtags",
     "labelme": "labelme",
     "createml": "createml",
+    "dota": "dota",
 }
 
 #: The format names users type, in the order the command line lists them.

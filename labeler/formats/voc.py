@@ -39,7 +39,7 @@ from PIL import Image
 
 from labeler.domain import geometry as geo
 from labeler.domain import status as status_mod
-from labeler.formats import base, imagefiles
+from labeler.formats import base, imagefiles, kindmap
 
 LABELMAP_HEADER = "# label:color_rgb:parts:actions"
 _COMMON_FLAGS = ("difficult", "truncated", "occluded")
@@ -186,13 +186,13 @@ def clip(box: geo.Box, image: base.DatasetImage, where: str, report: base.Report
 
 
 def _box_of(label: base.Label, where: str, report: base.Report) -> geo.Box | None:
-    if isinstance(label.geometry, geo.Box):
-        return label.geometry
-    if isinstance(label.geometry, geo.Polygon):
-        report.add("polygon_as_box", where, "VOC has boxes only: polygon written as its bounds")
-        return label.geometry.bounds
-    report.add("tag_not_written", where, f"VOC detection has no place for tag {label.class_name!r}")
-    return None
+    if kindmap.written_as("voc", None, label.kind) is None or label.geometry is None:
+        message = f"VOC detection has no place for tag {label.class_name!r}"
+        report.add("tag_not_written", where, message)
+        return None
+    box = kindmap.shape_for(label, geo.ShapeKind.BOX, report, where)
+    assert isinstance(box, geo.Box)
+    return box
 
 
 def _object_xml(

@@ -1,15 +1,20 @@
 """YOLO datasets as Ultralytics reads them (the reader also takes the older Darknet layout).
 
-Layout labeler writes for ``detect`` and ``segment``::
+Layout labeler writes for ``detect``, ``segment`` and ``obb``::
 
     data.yaml                   path (absolute), train/val/test (only splits present), nc, names
     images/<split>/<rel_path>   the images
-    labels/<split>/<rel_path with .txt>   one row per object: ``class cx cy w h`` (detect) or
-                                ``class x1 y1 x2 y2 ...`` (segment), normalized to [0, 1]
+    labels/<split>/<rel_path with .txt>   one row per object: ``class cx cy w h`` (detect),
+                                ``class x1 y1 x2 y2 ...`` (segment) or the four corners
+                                ``class x1 y1 x2 y2 x3 y3 x4 y4`` of a rotated box (obb,
+                                Ultralytics' OBB layout), normalized to [0, 1]
 
 ``names`` lists the exported classes in order (class id i is exported class i). A file never
-mixes rows: with ``task="detect"`` polygons become their bounding boxes, with ``"segment"`` boxes
-become 4-point polygons — both reported. Finished images without objects get an empty label
+mixes rows: each task writes every label kind as :mod:`labeler.formats.kindmap` says (with
+``"detect"`` polygons and rotated boxes become their enclosing boxes, with ``"segment"`` boxes and
+rotated boxes their corner polygons, with ``"obb"`` boxes rotated boxes of angle 0 and polygons
+their least enclosing rotated boxes), each change reported. Corners past the image edge are moved
+onto it (reported): Ultralytics refuses coordinates outside [0, 1]. Finished images without objects get an empty label
 file (a deliberate "nothing here"). Ultralytics finds a label by replacing the last ``images``
 folder of the image path with ``labels``, so an image path containing an ``images`` folder is
 flattened, and images whose label files would collide (``a.jpg`` and ``a.png``) are renamed;
@@ -34,22 +39,19 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from labeler.domain import geometry as geo
-from labeler.formats import base, imagefiles, splits, writing, yolo_read
+from labeler.formats import base, imagefiles, kindmap, splits, writing, yolo_read
 
-TASKS: tuple[str, ...] = ("detect", "segment", "classify")
+TASKS: tuple[str, ...] = kindmap.tasks("yolo")
 
 
 def default_task(samples: Iterable[base.Sample]) -> str:
-    """The task a project's labels call for when none is given.
-
-    Tags only → classify; polygons without boxes → segment; otherwise detect.
-    """
-    kinds = {label.kind for sample in samples for label in sample.labels}
-    if kinds and kinds <= {geo.ShapeKind.TAG}:
-        return "classify"
-    if geo.ShapeKind.POLYGON in kinds and geo.ShapeKind.BOX not in kinds:
-        return "segment"
-    return "detect"
+    """The task a project's labels call for when none is given: the one that writes the most of
+    its kinds as themselves (:func:`kindmap.best_task`). Tags only → classify; polygons without
+    boxes → segment; rotated boxes (with or without boxes) → obb; otherwise detect."""
+    present = {label.kind for sample in samples for label in sample.labels}
+    task = kindmap.best_task("yolo", present)
+    assert task is not None
+    return task
 
 
 def class_ids(classes: Sequence[str], task: str) -> dict[str, int]:
@@ -102,33 +104,6 @@ def class_folders(classes: Sequence[str]) -> dict[str, str]:
     return folders
 
 
-def _split_ext(rel: str) -> tuple[str, str]:
-    """``("a/b", ".jpg")`` for ``"a/b.jpg"``; string work, as this runs once per image."""
-    slash, dot = rel.rfind("/"), rel.rfind(".")
-    return (rel[:dot], rel[dot:]) if dot > slash + 1 else (rel, "")
-
-
-class _Names:
-    """Target names inside one folder, renaming (and reporting) on collision."""
-
-    def __init__(self) -> None:
-        self._used: set[str] = set()
-
-    def claim(self, rel: str, stem_only: bool, report: base.Report) -> str:
-        stem, ext = _split_ext(rel)
-        # Label files share a stem across image types; file systems may ignore case.
-        key = (stem if stem_only else rel).lower()
-        candidate, n = rel, 1
-        while key in self._used:
-            n += 1
-            candidate = f"{stem}_{n}{ext}"
-            key = (candidate[: len(candidate) - len(ext)] if stem_only else candidate).lower()
-        self._used.add(key)
-        if candidate != rel:
-            report.add("renamed_image", rel, f"written as {candidate} (its name was taken)")
-        return candidate
-
-
 def _rows(
     sample: base.Sample, ids: dict[str, int], task: str, report: base.Report, where: str
 ) -> list[str]:
@@ -142,26 +117,20 @@ def _rows(
         if cid is None:
             raise ValueError(f"{where} label {index}: class {label.class_name!r} is not exported")
         g = label.geometry
-        if label.kind is geo.ShapeKind.TAG or g is None:
+        target = kindmap.written_as("yolo", task, label.kind)
+        if target is None or g is None:
             message = f"tag {label.class_name!r}: {task} has no image tags"
             report.add("tag_not_written", f"{where} label {index}", message)
             continue
-        if isinstance(g, geo.Polygon) and task == "detect":
-            report.add("polygon_to_box", f"{where} label {index}", "polygon written as its box")
-            xs, ys = [p[0] for p in g.points], [p[1] for p in g.points]
-            x, y = min(xs), min(ys)
-            rows.append(_box_row(cid, x, y, max(xs) - x, max(ys) - y, w, h, report, where, index))
-        elif isinstance(g, geo.Box) and task == "detect":
+        if target is not label.kind:
+            g = kindmap.shape_for(label, target, report, f"{where} label {index}")
+        if isinstance(g, geo.Box):
             rows.append(_box_row(cid, g.x, g.y, g.w, g.h, w, h, report, where, index))
-        else:
-            if isinstance(g, geo.Box):
-                report.add("box_to_polygon", f"{where} label {index}", "box written as 4 points")
-                g = geo.Polygon(((g.x, g.y), (g.x1, g.y), (g.x1, g.y1), (g.x, g.y1)))
-            g, clipped = writing.clip_polygon(g, w, h)
-            if clipped:
-                report.add("clipped_to_image", f"{where} label {index}", "points moved to the edge")
-            points = " ".join(f"{x / w + 0.0:.6f} {y / h + 0.0:.6f}" for x, y in g.points)
-            rows.append(f"{cid} {points}")
+            continue
+        points, clipped = writing.clipped_outline(g, w, h)
+        if clipped:
+            report.add("clipped_to_image", f"{where} label {index}", "points moved to the edge")
+        rows.append(f"{cid} " + " ".join(f"{x / w + 0.0:.6f} {y / h + 0.0:.6f}" for x, y in points))
     return rows
 
 
@@ -229,18 +198,18 @@ class YoloWriter:
         if task == "classify":
             return _write_classify(items, out, options, report, progress)
         ids = {name: i for i, name in enumerate(options.classes)}
-        names: dict[str, _Names] = {}
+        names: dict[str, writing.UniqueNames] = {}
         written: list[str] = []
         made: set[str] = set()
         root = str(out)
         with writing.gc_paused():
             for done, sample in enumerate(items, 1):
                 rel = writing.safe_rel_path(sample.image.rel_path)
-                target = names.setdefault(sample.split, _Names()).claim(
+                target = names.setdefault(sample.split, writing.UniqueNames()).claim(
                     _image_rel(rel, report), True, report
                 )
                 rows = _rows(sample, ids, task, report, rel)
-                label_rel = f"labels/{sample.split}/{_split_ext(target)[0]}.txt"
+                label_rel = f"labels/{sample.split}/{writing.split_ext(target)[0]}.txt"
                 # Plain strings and bytes: this runs once per image of exports of 10,000s.
                 label_file = f"{root}/{label_rel}"
                 folder = label_file[: label_file.rfind("/")]
@@ -276,7 +245,7 @@ def _write_classify(
     for name, folder in class_folder.items():
         if folder != name:
             report.add("renamed_class_folder", name, f"class folder named {folder!r}")
-    folders: dict[str, _Names] = {}
+    folders: dict[str, writing.UniqueNames] = {}
     written: list[str] = []
     for done, sample in enumerate(items, 1):
         rel = writing.safe_rel_path(sample.image.rel_path)
@@ -304,7 +273,9 @@ def _write_classify(
             )
             continue
         folder = f"{sample.split}/{class_folder[tags[0]]}"
-        name = folders.setdefault(folder, _Names()).claim(rel.replace("/", "__"), False, report)
+        name = folders.setdefault(folder, writing.UniqueNames()).claim(
+            rel.replace("/", "__"), False, report
+        )
         if imagefiles.place_image(sample.image, out / folder / name, options.images, report):
             written.append(f"{folder}/{name}")
         if progress is not None:

@@ -13,10 +13,10 @@ Layouts taken, by what the folder holds:
 
 Labels sit where Ultralytics looks: the image path with its last ``images`` folder replaced by
 ``labels`` and the suffix by ``.txt``. An image without a label file is imported without
-objects, with status ``new`` (nothing says anyone looked at it), and reported. Pose rows
-(``kpt_shape`` in the YAML) and oriented boxes (``task: obb``, rows of four corners that all
-form rotated rectangles, or DOTA ``labelTxt`` files) are reported by name and not imported; their
-images get status ``needs_review``. Sizes come from the image header (EXIF orientation applied),
+objects, with status ``new`` (nothing says anyone looked at it), and reported. Oriented boxes
+(``task: obb``, rows of four corners that all form rotated rectangles, or Roboflow's DOTA
+``labelTxt`` files) are imported as rotated boxes. Pose rows (``kpt_shape`` in the YAML) are
+reported by name and not imported; their images get status ``needs_review``. Sizes come from the image header (EXIF orientation applied),
 never a full decode.
 """
 
@@ -34,7 +34,7 @@ from PIL import Image
 
 from labeler.domain import geometry as geo
 from labeler.domain import status as status_mod
-from labeler.formats import base
+from labeler.formats import base, dota
 
 IMAGE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".dng", ".mpo", ".pfm"}
@@ -135,11 +135,14 @@ class _Collector:
         samples = []
         for p in self.pending.values():
             labels: list[base.Label] = []
+            expected = len(p.rows)
             if p.obb_file is not None:
-                for n, _ in enumerate(p.obb_file.read_text(encoding="utf-8").splitlines(), 1):
-                    self.report.add(
-                        "oriented_box", f"{p.obb_file} line {n}", "oriented box not imported"
-                    )
+                lines = dota.parse_lines(p.obb_file)
+                expected += len(lines)
+                for line in lines:
+                    labels.append(dota.label_of(line, p.obb_file, self.report))
+                    if line.class_name not in self.names:
+                        self.names.append(line.class_name)
             elif p.label_file is None:
                 message = "no label file: imported as not labeled yet"
                 self.report.add("no_label_file", p.image.key, message)
@@ -148,14 +151,14 @@ class _Collector:
                 if kind == "pose":
                     self.report.add("keypoints", where, "pose keypoints not imported")
                 elif kind == "obb":
-                    self.report.add("oriented_box", where, "oriented box not imported")
+                    labels.append(_oriented(where, row, self.names, p.image, self.report))
                 else:
                     labels.append(_label(p.label_file or p.image.key, row, self.names, p.image))
             image = p.image
-            if len(labels) < len(p.rows) or p.obb_file is not None:
+            if len(labels) < expected:
                 # Objects were left out: the image is not "done" (it must not export as complete).
                 image = dataclasses.replace(image, status=status_mod.ImageStatus.NEEDS_REVIEW)
-            elif p.label_file is None:
+            elif p.label_file is None and p.obb_file is None:
                 # Trainers read a missing file as "no objects", but nothing says anyone looked;
                 # labeler's own exports always write the (empty) file of a finished image.
                 image = dataclasses.replace(image, status=status_mod.ImageStatus.NEW)
@@ -266,6 +269,20 @@ def _label(
             path, where, "polygon is outside the image (values must be in [0, 1])"
         )
     return base.Label(names[row.cls], geo.ShapeKind.POLYGON, geo.Polygon(tuple(_pixels(image, v))))
+
+
+def _oriented(
+    where: str, row: _Row, names: Sequence[str], image: base.DatasetImage, report: base.Report
+) -> base.Label:
+    """An oriented-box row (four corners) as a rotated box; four corners that are no
+    rectangle give the rotated box around them, reported."""
+    if len(row.values) != 8:
+        raise base.FormatError(where, "", f"an oriented box has 8 values, got {len(row.values)}")
+    box, exact = geo.RotatedBox.from_corners(_pixels(image, row.values))
+    if not exact:
+        message = "four corners that are no rectangle: imported as the rotated box around them"
+        report.add("quadrilateral_as_rotated_box", where, message)
+    return base.Label(names[row.cls], geo.ShapeKind.ROTATED_BOX, box)
 
 
 # --------------------------------------------------------------------------- layouts

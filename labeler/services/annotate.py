@@ -17,7 +17,7 @@ from sqlalchemy import orm
 from labeler import errors
 from labeler.domain import annotation as ann_mod
 from labeler.domain import geometry as geo
-from labeler.domain import ids
+from labeler.domain import ids, kinds
 from labeler.domain import schema as schema_mod
 from labeler.domain.changes import Changes
 from labeler.services import project as project_mod
@@ -168,7 +168,7 @@ def update_annotations(
             if edit.class_id is not None and edit.class_id not in live_classes:
                 raise AnnotationError(f"unknown class {edit.class_id}")
             if edit.geometry is not None:
-                geo.check_kind(geo.ShapeKind(row.kind), edit.geometry)
+                kinds.check(geo.ShapeKind(row.kind), edit.geometry)
             store_annotations.update(
                 session, row, author=author, at=now,
                 class_id=store_annotations.KEEP if edit.class_id is None else edit.class_id,
@@ -225,7 +225,8 @@ def set_tags(project: project_mod.Project, image_id: str, class_ids: Sequence[st
     touched: list[str] = []
     with project.write() as (session, revision):
         meta = session.execute(sa.select(models.ProjectMeta)).scalar_one()
-        if meta.tag_mode == schema_mod.TagMode.SINGLE.value and len(wanted) > 1:
+        tasks = schema_mod.TaskKinds.from_json(meta.label_kinds)
+        if tasks.tags is schema_mod.TagMode.SINGLE and len(wanted) > 1:
             raise AnnotationError("this project takes one tag per image (single-label)")
         live_classes = store_schema.live_class_ids(session)
         for class_id in wanted:
@@ -287,7 +288,7 @@ def history(project: project_mod.Project, image_id: str) -> list[ann_mod.History
                 op=r.op,
                 class_id=r.class_id,
                 kind=geo.ShapeKind(r.kind),
-                geometry=geo.geometry_from_json(geo.ShapeKind(r.kind), r.geometry),
+                geometry=kinds.parse(geo.ShapeKind(r.kind), r.geometry),
                 attributes=r.attributes or {},
                 deleted=r.deleted,
                 author=r.author,
@@ -304,7 +305,7 @@ def to_domain(row: models.AnnotationRow) -> ann_mod.Annotation:
         image_id=row.image_id,
         class_id=row.class_id,
         kind=kind,
-        geometry=geo.geometry_from_json(kind, row.geometry),
+        geometry=kinds.parse(kind, row.geometry),
         attributes=dict(row.attributes or {}),
         author=row.author,
         created_at=row.created_at,

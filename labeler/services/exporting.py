@@ -13,6 +13,7 @@ import orjson
 import sqlalchemy as sa
 
 from labeler.domain import geometry as geo
+from labeler.domain import kinds
 from labeler.formats import base, export, writing
 from labeler.services import annotate, images, schema
 from labeler.services import project as project_mod
@@ -118,7 +119,7 @@ def _labels_by_image(
     shapes (boxes inline), and the common empty attributes are not parsed at all.
     """
     out: dict[str, list[base.Label]] = {}
-    label, loads, kinds = base.Label, orjson.loads, _KINDS
+    label, loads, kind_names = base.Label, orjson.loads, _KINDS
     box, box_kind = geo.Box, geo.ShapeKind.BOX
     current_id: str | None = None
     current: list[base.Label] = []
@@ -128,7 +129,7 @@ def _labels_by_image(
             continue
         if image_id != current_id:  # rows come grouped by image
             current_id, current = image_id, out.setdefault(image_id, [])
-        kind = kinds.get(kind_text) or geo.ShapeKind(kind_text)
+        kind = kind_names.get(kind_text) or geo.ShapeKind(kind_text)
         attrs = (
             _NO_ATTRIBUTES
             if attributes is None or attributes == "{}"
@@ -140,7 +141,7 @@ def _labels_by_image(
             try:
                 shape = box(float(d["x"]), float(d["y"]), float(d["w"]), float(d["h"]))
             except (KeyError, TypeError, ValueError):
-                shape = geo.geometry_from_json(kind, d)  # names what is wrong
+                shape = kinds.parse(kind, d)  # names what is wrong
         else:
             shape = _geometry(kind, geometry)
         current.append(label(name, kind, shape, attrs))
@@ -148,14 +149,14 @@ def _labels_by_image(
 
 
 def _geometry(kind: geo.ShapeKind, text: str | None) -> geo.Geometry:
-    """The stored geometry as a shape, checked as :func:`geo.geometry_from_json` checks it."""
+    """The stored geometry as a shape, checked as :func:`kinds.parse` checks it."""
     data: Any = None if text is None else orjson.loads(text)
     if kind is geo.ShapeKind.POLYGON:
         try:
             return geo.Polygon(tuple([(float(x), float(y)) for x, y in data["points"]]))
         except (KeyError, TypeError, ValueError):
             pass  # the domain parser accepts what it accepts and names what is wrong
-    return geo.geometry_from_json(kind, data)
+    return kinds.parse(kind, data)
 
 
 def export_project(

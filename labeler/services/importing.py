@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from labeler import errors
 from labeler.domain import annotation as ann_mod
 from labeler.domain import geometry as geo
+from labeler.domain import kinds
 from labeler.domain import schema as schema_mod
 from labeler.domain import status as status_mod
 from labeler.domain.changes import Changes
@@ -391,20 +392,14 @@ def _scaled(geometry: geo.Geometry, scale: tuple[float, float]) -> geo.Geometry:
     sx, sy = scale
     if geometry is None or scale == (1.0, 1.0):
         return geometry
-    if isinstance(geometry, geo.Box):
-        return geo.Box(geometry.x * sx, geometry.y * sy, geometry.w * sx, geometry.h * sy)
-    return geo.Polygon(tuple((x * sx, y * sy) for x, y in geometry.points))
+    return geometry.scaled(sx, sy)
 
 
 def _signature(
     class_id: str | None, kind: geo.ShapeKind, geometry: geo.Geometry
 ) -> tuple[Any, ...]:
     # Rounded to 1/1000 px: the same label read back from a text format compares equal.
-    values: tuple[float, ...] = ()
-    if isinstance(geometry, geo.Box):
-        values = (geometry.x, geometry.y, geometry.w, geometry.h)
-    elif isinstance(geometry, geo.Polygon):
-        values = tuple(geometry.flat())
+    values = () if geometry is None else geometry.coords()
     return (class_id, kind.value, tuple(round(v, 3) for v in values))
 
 
@@ -417,6 +412,6 @@ def _signatures(
         session, image_ids
     ):
         kind = geo.ShapeKind(kind_name)
-        sig = _signature(class_id, kind, geo.geometry_from_json(kind, geometry))
+        sig = _signature(class_id, kind, kinds.parse(kind, geometry))
         out.setdefault(image_id, set()).add(sig)
     return out

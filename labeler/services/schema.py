@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from labeler.domain import geometry as geo
 from labeler.domain import schema as schema_mod
 from labeler.domain.changes import Changes
 from labeler.services import project as project_mod
@@ -60,9 +61,7 @@ def get_schema(project: project_mod.Project) -> schema_mod.LabelSchema:
                 )
                 for a in attrs
             ),
-            tasks=schema_mod.TaskKinds(
-                schema_mod.TagMode(meta.tag_mode), meta.boxes, meta.polygons
-            ),
+            tasks=schema_mod.TaskKinds.from_json(meta.label_kinds),
             version=meta.schema_version,
         )
 
@@ -260,13 +259,32 @@ def removed_in_use(project: project_mod.Project) -> list[tuple[str, str, int]]:
 
 
 def set_tasks(project: project_mod.Project, tasks: schema_mod.TaskKinds) -> Changes:
-    """Choose the kinds of labels the project uses."""
+    """Choose the kinds of labels the project uses (its tag mode and shape kinds).
+
+    Labels of a kind turned off are kept (and still synced and exported); the app stops showing
+    them and offers no tool for them until the kind is on again (see :func:`kind_counts`).
+
+    Raises:
+        SchemaError: when nothing would be left on (a project needs one kind of label).
+    """
+    if not tasks.enabled:
+        raise SchemaError("a project needs at least one kind of label: tags or a shape kind")
     with project.write() as (session, revision):
-        store_schema.set_tasks(
-            session, tags=tasks.tags.value, boxes=tasks.boxes, polygons=tasks.polygons
-        )
+        store_schema.set_tasks(session, tasks)
         store_schema.bump_version(session)
     return Changes(schema=True, project=True, data_revision=revision)
+
+
+def kind_counts(project: project_mod.Project) -> dict[geo.ShapeKind, tuple[int, int]]:
+    """Live labels of each kind that has any: (labels, images holding them)."""
+    a = models.AnnotationRow
+    with project.read() as session:
+        rows = session.execute(
+            sa.select(a.kind, sa.func.count(a.id), sa.func.count(sa.distinct(a.image_id)))
+            .where(a.deleted.is_(False))
+            .group_by(a.kind)
+        ).all()
+    return {geo.ShapeKind(kind): (int(n), int(images)) for kind, n, images in rows}
 
 
 def find_class(project: project_mod.Project, name_or_id: str) -> schema_mod.LabelClass:

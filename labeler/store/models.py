@@ -42,9 +42,9 @@ class ProjectMeta(Base):
     name: orm.Mapped[str] = orm.mapped_column(sa.String(200))
     created_at: orm.Mapped[dt.datetime] = orm.mapped_column(types.UtcDateTime())
     created_by_version: orm.Mapped[str] = orm.mapped_column(sa.String(40))
-    tag_mode: orm.Mapped[str] = orm.mapped_column(sa.String(16), default="none")
-    boxes: orm.Mapped[bool] = orm.mapped_column(sa.Boolean, default=True)
-    polygons: orm.Mapped[bool] = orm.mapped_column(sa.Boolean, default=False)
+    # The label kinds the project uses, as ``labeler.domain.schema.TaskKinds.to_json`` writes
+    # them: {"tags": "none" | "single" | "multi", "shapes": ["box", "rotated_box", ...]}.
+    label_kinds: orm.Mapped[Any] = orm.mapped_column(types.Json())
     schema_version: orm.Mapped[int] = orm.mapped_column(sa.Integer, default=0)
     data_revision: orm.Mapped[int] = orm.mapped_column(sa.Integer, default=0)
     max_pixels: orm.Mapped[int] = orm.mapped_column(sa.BigInteger)

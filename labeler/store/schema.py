@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from labeler.domain import ids
+from labeler.domain import schema as schema_mod
 from labeler.store import models, types
 
 C = models.LabelClassRow
@@ -184,12 +185,10 @@ def bump_version(session: orm.Session) -> None:
     )
 
 
-def set_tasks(session: orm.Session, *, tags: str, boxes: bool, polygons: bool) -> None:
+def set_tasks(session: orm.Session, tasks: schema_mod.TaskKinds) -> None:
     """The kinds of labels the project uses."""
     meta = session.execute(sa.select(models.ProjectMeta)).scalar_one()
-    meta.tag_mode = tags
-    meta.boxes = boxes
-    meta.polygons = polygons
+    meta.label_kinds = tasks.to_json()
 
 
 def _stamp(row: Any, author: str, at: dt.datetime, revision: int | None) -> None:

@@ -22,7 +22,7 @@ def image_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Iterator[project_mod.Project]:
-    tasks = schema_mod.TaskKinds(tags=schema_mod.TagMode.NONE, boxes=True, polygons=True)
+    tasks = schema_mod.TaskKinds.of("box", "polygon")
     with project_mod.create_project(
         tmp_path / "p.labeler", classes=["cat", "dog", "bird"], tasks=tasks, author="tester"
     ) as p:

@@ -72,13 +72,13 @@ def test_single_label_tags_replace_and_multi_label_tags_accumulate(
     indexed: project_mod.Project,
 ) -> None:
     image_id, cls = _ids(indexed)
-    schema.set_tasks(indexed, schema_mod.TaskKinds(tags=schema_mod.TagMode.SINGLE, boxes=False))
+    schema.set_tasks(indexed, schema_mod.TaskKinds(schema_mod.TagMode.SINGLE, frozenset()))
     annotate.set_tags(indexed, image_id, [cls["cat"]])
     annotate.set_tags(indexed, image_id, [cls["dog"]])
     assert annotate.tags_of(indexed, image_id) == [cls["dog"]]
     with pytest.raises(annotate.AnnotationError, match="one tag"):
         annotate.set_tags(indexed, image_id, [cls["cat"], cls["dog"]])
-    schema.set_tasks(indexed, schema_mod.TaskKinds(tags=schema_mod.TagMode.MULTI, boxes=False))
+    schema.set_tasks(indexed, schema_mod.TaskKinds(schema_mod.TagMode.MULTI, frozenset()))
     annotate.set_tags(indexed, image_id, [cls["dog"], cls["bird"]])
     assert sorted(annotate.tags_of(indexed, image_id)) == sorted([cls["dog"], cls["bird"]])
     assert images.list_image_ids(indexed, images.ImageFilter(class_id=cls["bird"])) == [image_id]

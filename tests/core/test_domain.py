@@ -7,7 +7,7 @@ import math
 import pytest
 
 from labeler.domain import geometry as geo
-from labeler.domain import naming, status
+from labeler.domain import kinds, naming, status
 from labeler.formats import splits
 
 
@@ -42,10 +42,10 @@ def test_box_from_any_corners_and_clipping() -> None:
 
 def test_geometry_json_round_trip_checks_the_kind() -> None:
     poly = geo.Polygon(((1.5, 2), (3, 4), (5, 0.25)))
-    assert geo.geometry_from_json(geo.ShapeKind.POLYGON, geo.geometry_to_json(poly)) == poly
+    assert kinds.parse(geo.ShapeKind.POLYGON, geo.geometry_to_json(poly)) == poly
     with pytest.raises(geo.GeometryError):
-        geo.geometry_from_json(geo.ShapeKind.BOX, {"points": [[0, 0]]})
-    assert geo.geometry_from_json(geo.ShapeKind.TAG, None) is None
+        kinds.parse(geo.ShapeKind.BOX, {"points": [[0, 0]]})
+    assert kinds.parse(geo.ShapeKind.TAG, None) is None
 
 
 def test_status_names_are_parsed_as_users_type_them() -> None:

@@ -161,7 +161,7 @@ def test_export_and_import_commands(
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["class_ids"] == {"cat": 0, "dog": 1, "bird": 2}
-    assert any(e["code"] == "box_to_polygon" for e in data["inexact"])
+    assert any(e["code"] == "box_as_polygon" for e in data["inexact"])
     again = run("export", path, "--format", "yolo", "--out", str(tmp_path / "y"))
     assert again.returncode == 1 and "labeler: error:" in again.stderr
     sub = run(

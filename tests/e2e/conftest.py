@@ -228,7 +228,7 @@ def workstation(
         shutil.copytree(shared_images, folder)
         for missing in without:
             (folder / missing).unlink()
-        tasks = schema_mod.TaskKinds(boxes=True, polygons=True)
+        tasks = schema_mod.TaskKinds.of("box", "polygon")
         project = project_mod.create_project(
             tmp_path / name / f"{name}.labeler", classes=list(classes), tasks=tasks, author="tester"
         )

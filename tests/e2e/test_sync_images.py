@@ -111,7 +111,7 @@ def test_a_joiner_with_no_images_at_all_gets_a_folder_beside_the_project(
     ana = workstation("ana")
     ana.draw(0, "dog", 2.0)
     ana.link(images=sync.ImageTransfer(upload=True))
-    tasks = schema_mod.TaskKinds(boxes=True, polygons=True)
+    tasks = schema_mod.TaskKinds.of("box", "polygon")
     (tmp_path / "cleo").mkdir()
     project = project_mod.create_project(
         tmp_path / "cleo" / "cleo.labeler", tasks=tasks, author="tester"

@@ -10,8 +10,10 @@ import pytest
 from labeler.formats import registry
 
 
-def test_format_names_are_the_seven_formats_users_can_type() -> None:
-    assert registry.FORMAT_NAMES == ("coco", "yolo", "voc", "azureml", "csv", "labelme", "createml")
+def test_format_names_are_the_eight_formats_users_can_type() -> None:
+    assert registry.FORMAT_NAMES == (
+        "coco", "yolo", "voc", "azureml", "csv", "labelme", "createml", "dota",
+    )  # fmt: skip
 
 
 def test_coco_and_yolo_read_and_write() -> None:

@@ -145,7 +145,7 @@ def test_polygons_become_boxes_for_detect_and_it_is_reported(
     out = tmp_path / "out"
     _, report = _write(out, [sample], task="detect")
     assert (out / "labels/train/a.txt").read_text() == "1 0.250000 0.250000 0.250000 0.250000\n"
-    assert report.counts() == {"polygon_to_box": 1, "tag_not_written": 1}
+    assert report.counts() == {"polygon_as_box": 1, "tag_not_written": 1}
     assert report.entries[0][1] == "a.jpg label 0"
 
 
@@ -167,7 +167,7 @@ def test_segment_writes_only_polygons_and_reports_boxes(
         "1 0.125000 0.125000 0.375000 0.125000 0.250000 0.375000",
         "0 0.000000 0.000000 0.500000 0.000000 0.500000 0.500000 0.000000 0.500000",
     ]
-    assert report.counts() == {"box_to_polygon": 1}
+    assert report.counts() == {"box_as_polygon": 1}
     back = _read(out)
     assert [lb.kind for lb in back.samples[0].labels] == [geo.ShapeKind.POLYGON] * 2
     assert back.samples[0].labels[0].geometry == geo.Polygon(((8, 6), (24, 6), (16, 18)))
@@ -429,10 +429,8 @@ def test_classification_sample(conformance_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("folder", "code", "count"),
     [
-        ("cvat-datumaro/yolo_dataset/yolov8_oriented_boxes", "oriented_box", 2),
         ("cvat-datumaro/yolo_dataset/yolov8_pose", "keypoints", 1),
         ("cvat-datumaro/yolo_dataset/yolov8_pose_two_values_per_point", "keypoints", 1),
-        ("datumaro/roboflow_dataset/yolo_obb", "oriented_box", 4),
     ],
 )
 def test_what_labeler_does_not_take_is_reported_by_name(

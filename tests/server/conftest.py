@@ -155,7 +155,7 @@ def project(admin: client_mod.SyncClient) -> str:
                 protocol.LabelClass(id=CAT, name="cat", color="#e6194b", hotkey="1", order=0),
                 protocol.LabelClass(id=DOG, name="dog", color="#3cb44b", hotkey="2", order=1),
             ],
-            tasks=protocol.TaskKinds(boxes=True, polygons=True),
+            tasks=protocol.TaskKinds(shapes=["box", "polygon"]),
         ),
     )
     admin.upsert_images(

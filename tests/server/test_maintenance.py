@@ -46,7 +46,7 @@ def _project(c: client_mod.SyncClient) -> str:
         protocol.SchemaUpdate(
             base_version=0,
             classes=[protocol.LabelClass(id=CAT, name="cat", color="#e6194b", order=0)],
-            tasks=protocol.TaskKinds(boxes=True),
+            tasks=protocol.TaskKinds(shapes=["box"]),
         ),
     )
     c.upsert_images("pets", [protocol.ImageIn(sha256=sha(1), rel_path="a.jpg", width=9, height=9)])

@@ -24,7 +24,7 @@ LEFT = QtCore.Qt.MouseButton.LeftButton
 
 def _labeled_project(root: Path) -> project_svc.Project:
     """Four images: a box of cat on the first, a polygon of dog on the second, three done."""
-    tasks = schema_mod.TaskKinds(boxes=True, polygons=True)
+    tasks = schema_mod.TaskKinds.of("box", "polygon")
     root.mkdir(parents=True, exist_ok=True)
     project = projects.make_project(root, tasks=tasks)
     ids = images.list_image_ids(project)
@@ -91,9 +91,9 @@ def test_export_to_coco_and_yolo_from_the_dialog_writes_datasets_with_a_manifest
         assert (tmp_path / "yolo" / "data.yaml").is_file()
         # The dog polygon became a box in a detect export: counted per code, listed beneath.
         assert dialog.report.isVisible()
-        assert dialog.report.counts() == {"polygon_to_box": 1}
+        assert dialog.report.counts() == {"polygon_as_box": 1}
         entry = dialog.report.topLevelItem(0).child(0)
-        assert entry.text(1) == "polygon written as its box" and "img2" in entry.text(0)
+        assert entry.text(1) == "polygon written as the box around it" and "img2" in entry.text(0)
         assert "cat = 0, dog = 1" in dialog.message.text()
         dialog.close()
 

@@ -95,7 +95,7 @@ def test_review_panel_rejects_only_with_a_comment(qtbot, tmp_path):
 
 
 def _tag_project(tmp_path, mode):
-    tasks = schema_mod.TaskKinds(tags=mode, boxes=False, polygons=False)
+    tasks = schema_mod.TaskKinds(mode, frozenset())
     return projects.make_project(tmp_path, images=3, tasks=tasks)
 
 

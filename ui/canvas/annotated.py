@@ -14,16 +14,16 @@ from labeler.domain import annotation as ann
 from labeler.domain import geometry as geo
 from labeler.domain import schema
 from ui.canvas import interactions as ia
-from ui.canvas import items, layer, nudge, shapes, view
+from ui.canvas import items, kinds, layer, nudge, shapes, view
 from ui.canvas import style as st
 
-TOOLS: tuple[str, ...] = ("select", "box", "polygon")
+TOOLS: tuple[str, ...] = kinds.TOOLS
 
 Qt = QtCore.Qt
 
 
 class AnnotationView(view.ZoomView):
-    """One image and its boxes and polygons; sends requests, never edits annotations itself.
+    """One image and its shapes; sends requests, never edits annotations itself.
 
     Signals:
         shapeDrawn(object): a :class:`labeler.domain.annotation.NewShape` of the current class.
@@ -53,7 +53,8 @@ class AnnotationView(view.ZoomView):
         self._drag: ia.Drag | None = None
         self._drag_button = Qt.MouseButton.NoButton
         self._drag_draft: items.DraftItem | None = None
-        self._polygon: ia.PolygonDraft | None = None
+        self._clicks: ia.ClickDraft | None = None  # a polygon or rotated box being clicked in
+        self._click_view: shapes.Point = (0.0, 0.0)  # where its last click was, in the viewport
         self._space = False
         self._space_used = False  # Space was held for a pan, so its release is not a tap
         self._nudge = nudge.NudgeBurst(self._show_geometries, self)
@@ -69,7 +70,7 @@ class AnnotationView(view.ZoomView):
 
         Called again for the same id and size with a sharper picture, it keeps the view, the
         shapes and any drag. A new image ends a nudge burst (reported), cancels a drag or a
-        polygon in progress (nothing reported), clears the shapes and fits the view.
+        shape being clicked in (nothing reported), clears the shapes and fits the view.
         """
         w, h = max(float(full_size.width()), 0.0), max(float(full_size.height()), 0.0)
         pixmap = QtGui.QPixmap() if image.isNull() else QtGui.QPixmap.fromImage(image)
@@ -106,7 +107,7 @@ class AnnotationView(view.ZoomView):
     def _reset_content(self) -> None:
         self._nudge.flush()
         self._cancel_drag()
-        self._end_polygon()
+        self._end_clicks()
         had_selection = bool(self._layer.selection())
         self._layer.clear()
         if self._image_item is not None:
@@ -133,12 +134,13 @@ class AnnotationView(view.ZoomView):
             self.selectionChanged.emit(self._layer.selection())
 
     def set_tool(self, tool: str) -> None:
-        """``"select"``, ``"box"`` or ``"polygon"``; ends whatever was being drawn."""
+        """``"select"`` or a kind's tool (``"box"``, ``"rotated_box"``, ``"polygon"``); ends
+        whatever was being drawn."""
         if tool not in TOOLS:
             raise ValueError(f"unknown canvas tool {tool!r}; expected one of {', '.join(TOOLS)}")
         self._nudge.flush()
         self._cancel_drag()
-        self._end_polygon()
+        self._end_clicks()
         self._tool = tool
         self._set_cursor(
             Qt.CursorShape.ArrowCursor if tool == "select" else Qt.CursorShape.CrossCursor
@@ -148,10 +150,10 @@ class AnnotationView(view.ZoomView):
         return self._tool
 
     def set_current_class(self, class_id: str | None) -> None:
-        """The class new shapes get (also a polygon already being drawn)."""
+        """The class new shapes get (also a shape already being clicked in)."""
         self._class_id = class_id
-        if self._polygon is not None:
-            self._polygon.class_id = class_id
+        if self._clicks is not None:
+            self._clicks.class_id = class_id
 
     def selected_ids(self) -> list[str]:
         return self._layer.selection()
@@ -176,7 +178,7 @@ class AnnotationView(view.ZoomView):
         if self._layer.set_selection(ids):
             self.selectionChanged.emit(self._layer.selection())
 
-    def _show_geometries(self, geometries: Mapping[str, geo.Box | geo.Polygon]) -> None:
+    def _show_geometries(self, geometries: Mapping[str, geo.Shape]) -> None:
         for aid, g in geometries.items():
             item = self._layer.items.get(aid)
             if item is not None:
@@ -185,7 +187,7 @@ class AnnotationView(view.ZoomView):
     def _zoom_changed(self, z: float) -> None:
         px = 1.0 / z
         self._layer.set_px(px)
-        for draft in (self._drag_draft, self._polygon.draft if self._polygon else None):
+        for draft in (self._drag_draft, self._clicks.draft if self._clicks else None):
             if draft is not None:
                 draft.set_px(px)
 
@@ -217,18 +219,21 @@ class AnnotationView(view.ZoomView):
             self._scene.removeItem(self._drag_draft)
             self._drag_draft = None
 
-    def _end_polygon(self) -> None:
-        if self._polygon is not None:
-            self._scene.removeItem(self._polygon.draft)
-            self._polygon = None
+    def _end_clicks(self) -> None:
+        if self._clicks is not None:
+            self._scene.removeItem(self._clicks.draft)
+            self._clicks = None
 
-    def _close_polygon(self) -> bool:
-        if self._polygon is None:
+    def _close_clicks(self) -> bool:
+        """Finish the shape being clicked in (Enter, a double click); False if it is none yet."""
+        if self._clicks is None:
             return False
-        shape = self._polygon.shape()
+        return self._finish_clicks(self._clicks.close())
+
+    def _finish_clicks(self, shape: ann.NewShape | None) -> bool:
         if shape is None:
             return False
-        self._end_polygon()
+        self._end_clicks()
         self.shapeDrawn.emit(shape)
         return True
 

@@ -1,4 +1,4 @@
-"""The labeling canvas: one image and its boxes and polygons, driven by mouse and keys.
+"""The labeling canvas: one image and its shapes, driven by mouse and keys.
 
 The canvas turns what the user does into *requests* — :attr:`Canvas.shapeDrawn`,
 :attr:`Canvas.shapesEdited`, :attr:`Canvas.deleteRequested` — and never changes annotations
@@ -8,25 +8,29 @@ itself: it redraws from :meth:`Canvas.set_annotations`. While a drag runs (and u
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from labeler.domain import annotation as ann
-from labeler.domain import geometry as geo
-from ui.canvas import annotated, shapes, view
+from ui.canvas import annotated, kinds, shapes, view
 from ui.canvas import interactions as ia
 
 Qt = QtCore.Qt
-_HANDLE_CURSORS = {
-    shapes.Handle.TOP_LEFT: Qt.CursorShape.SizeFDiagCursor,
-    shapes.Handle.BOTTOM_RIGHT: Qt.CursorShape.SizeFDiagCursor,
-    shapes.Handle.TOP_RIGHT: Qt.CursorShape.SizeBDiagCursor,
-    shapes.Handle.BOTTOM_LEFT: Qt.CursorShape.SizeBDiagCursor,
-    shapes.Handle.TOP: Qt.CursorShape.SizeVerCursor,
-    shapes.Handle.BOTTOM: Qt.CursorShape.SizeVerCursor,
-    shapes.Handle.LEFT: Qt.CursorShape.SizeHorCursor,
-    shapes.Handle.RIGHT: Qt.CursorShape.SizeHorCursor,
+#: Resize cursors by the direction a handle points, in eighths of a turn from +x (y down).
+_RESIZE_CURSORS = (
+    Qt.CursorShape.SizeHorCursor,
+    Qt.CursorShape.SizeFDiagCursor,
+    Qt.CursorShape.SizeVerCursor,
+    Qt.CursorShape.SizeBDiagCursor,
+)
+#: ``[`` and ``]`` turn the selected rotated boxes (degrees; Shift: ten times as far).
+_TURN_KEYS = {
+    Qt.Key.Key_BracketLeft: -1.0,
+    Qt.Key.Key_BracketRight: 1.0,
+    Qt.Key.Key_BraceLeft: -10.0,
+    Qt.Key.Key_BraceRight: 10.0,
 }
 _ARROWS = {
     Qt.Key.Key_Left: (-1, 0),
@@ -47,9 +51,10 @@ class Canvas(annotated.AnnotationView):
     ``full_size`` given to :meth:`set_image`), clamped to it.
 
     Keys it takes while focused: ``+``/``-`` zoom, ``Ctrl+0`` fit, ``Ctrl+1`` 1:1, arrows nudge
-    the selection (``Shift`` = 10 px), ``Delete``/``Backspace`` request deletion (``Delete`` over
-    a vertex of a selected polygon deletes that vertex), ``Enter`` closes a polygon,
-    ``Backspace`` removes its last vertex, ``Esc`` cancels, ``Ctrl+A`` selects all, ``Space``
+    the selection (``Shift`` = 10 px), ``[``/``]`` turn selected rotated boxes by 1° (``Shift``
+    = 10°), ``Delete``/``Backspace`` request deletion (``Delete`` over a vertex of a selected
+    polygon deletes that vertex), ``Enter`` closes a polygon (or the rotated box being drawn),
+    ``Backspace`` takes back the last click, ``Esc`` cancels, ``Ctrl+A`` selects all, ``Space``
     held pans. Other keys (``F``, class hotkeys ``1``–``9``) go to the window.
 
     Signals:
@@ -85,40 +90,34 @@ class Canvas(annotated.AnnotationView):
 
     def _left_press(self, p: shapes.Point, vp: shapes.Point, mods: Qt.KeyboardModifier) -> None:
         px, drag_px = self.px(), self._style.drag_px
-        if self._polygon is not None:
-            self._polygon_click(p)
+        if self._clicks is not None:
+            self._draft_click(p, vp)
             return
         if mods & Qt.KeyboardModifier.AltModifier:
             self._alt_click(p)
             return
         handle = self._layer.handle_at(p, px)
         if handle is not None:
-            aid, h = handle
-            box = self._layer.geometry(aid)
-            assert isinstance(box, geo.Box)
-            self._start(ia.ResizeBox(self, p, vp, drag_px, aid, box, h), Qt.MouseButton.LeftButton)
-            return
-        vertex = self._layer.vertex_at(p, px)
-        if vertex is not None:
-            aid, i = vertex
-            polygon = self._layer.geometry(aid)
-            assert isinstance(polygon, geo.Polygon)
-            self._start(
-                ia.MoveVertex(self, p, vp, drag_px, aid, polygon, i), Qt.MouseButton.LeftButton
+            hid, spot = handle
+            shape = self._layer.geometry(hid)
+            assert shape is not None
+            of_shape = kinds.of(shape)
+            drag = ia.HandleDrag(
+                self, p, vp, drag_px, hid, shape, spot.key, of_shape.drag, of_shape.keep
             )
+            self._start(drag, Qt.MouseButton.LeftButton)
             return
-        if self._tool == "box":
-            draft = self._new_draft()
-            self._start(
-                ia.DrawBox(self, p, vp, drag_px, draft, self._class_id),
-                Qt.MouseButton.LeftButton,
-                draft,
-            )
-        elif self._tool == "polygon":
-            self._polygon = ia.PolygonDraft(self._new_draft(), self._class_id)
-            self._polygon_click(p)
-        else:
+        tool = kinds.for_tool(self._tool)
+        if tool is None:
             self._select_press(p, vp, mods)
+            return
+        draft = self._new_draft()
+        started = tool.start(self, p, vp, drag_px, draft, self._class_id)
+        if isinstance(started, ia.Drag):
+            self._start(started, Qt.MouseButton.LeftButton, draft)
+        else:
+            self._clicks = started
+            self._draft_click(p, vp)
 
     def _select_press(self, p: shapes.Point, vp: shapes.Point, mods: Qt.KeyboardModifier) -> None:
         aid = self._layer.shape_at(p, self.px())
@@ -147,14 +146,14 @@ class Canvas(annotated.AnnotationView):
         )
         self._set_cursor(Qt.CursorShape.SizeAllCursor)
 
-    def _polygon_click(self, p: shapes.Point) -> None:
-        assert self._polygon is not None
+    def _click_slack(self) -> float:
+        return max(self._style.hit_px, self._style.vertex_px) * self.px()
+
+    def _draft_click(self, p: shapes.Point, vp: shapes.Point) -> None:
+        assert self._clicks is not None
+        self._click_view = vp
         q = shapes.clamp_point(p, *self.image_size())
-        slack = max(self._style.hit_px, self._style.vertex_px) * self.px()
-        if self._polygon.near_first(q, slack):
-            self._close_polygon()
-        else:
-            self._polygon.add(q, slack)
+        self._finish_clicks(self._clicks.click(q, self._click_slack()))
 
     def _alt_click(self, p: shapes.Point) -> None:
         px = self.px()
@@ -177,16 +176,23 @@ class Canvas(annotated.AnnotationView):
             return
         p = self.scene_point(pos)
         if drag is not None:
+            drag.snap = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
             drag.move(p, vp)
             return
-        if self._polygon is not None:
-            slack = max(self._style.hit_px, self._style.vertex_px) * self.px()
-            self._polygon.hover(shapes.clamp_point(p, *self.image_size()), slack)
+        if self._clicks is not None:
+            self._clicks.hover(shapes.clamp_point(p, *self.image_size()), self._click_slack())
         self._update_hover(p)
 
     def mouseReleaseEvent(self, event: QtGui.QMouseEvent) -> None:
         event.accept()
         drag = self._drag
+        if (
+            drag is None
+            and self._clicks is not None
+            and event.button() == Qt.MouseButton.LeftButton
+        ):
+            self._release_click(event.position())
+            return
         if drag is None or event.button() != self._drag_button:
             return
         self._drag = None
@@ -224,10 +230,10 @@ class Canvas(annotated.AnnotationView):
             return
         p = self.scene_point(event.position())
         edge = self._layer.edge_at(p, self.px())
-        if self._polygon is not None:
-            if len(self._polygon.points) <= 1 and edge is not None:
-                self._end_polygon()  # the first click of the double click started nothing useful
-            elif self._close_polygon() or len(self._polygon.points) > 1:
+        if self._clicks is not None:
+            if len(self._clicks.points) <= 1 and edge is not None:
+                self._end_clicks()  # the first click of the double click started nothing useful
+            elif self._close_clicks() or len(self._clicks.points) > 1:
                 return
         if edge is not None and self._layer.vertex_at(p, self.px()) is None:
             self._insert_vertex(*edge)
@@ -240,13 +246,13 @@ class Canvas(annotated.AnnotationView):
         lay, px_ = self._layer, self.px()
         handle = lay.handle_at(p, px_)
         if handle is not None:
-            lay.set_hover(handle[0])
-            self._set_cursor(_HANDLE_CURSORS[handle[1]])
-            return
-        vertex = lay.vertex_at(p, px_)
-        if vertex is not None:
-            lay.set_hover(*vertex)
-            self._set_cursor(Qt.CursorShape.PointingHandCursor)
+            hid, spot = handle
+            if spot.style is shapes.SpotStyle.RESIZE:
+                lay.set_hover(hid)
+                self._set_cursor(_resize_cursor(spot.direction))
+            else:  # a vertex (Delete removes it) or a rotate knob
+                lay.set_hover(hid, spot.key if spot.style is shapes.SpotStyle.VERTEX else None)
+                self._set_cursor(Qt.CursorShape.PointingHandCursor)
             return
         aid = lay.shape_at(p, px_)
         lay.set_hover(aid)
@@ -278,20 +284,24 @@ class Canvas(annotated.AnnotationView):
             return lambda: self._set_selection(self._layer.all_ids())
         if key == Qt.Key.Key_Space and shown:
             return lambda: self._set_space(True)
-        if key in _ARROWS and selection and self._drag is None and self._polygon is None:
+        if key in _ARROWS and selection and self._drag is None and self._clicks is None:
             step = 10.0 if mods & Qt.KeyboardModifier.ShiftModifier else 1.0
             dx, dy = _ARROWS[key]
             return lambda: self._nudge_selection(dx * step, dy * step)
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self._polygon is not None:
-            return self._close_polygon
-        if key == Qt.Key.Key_Backspace and self._polygon is not None:
-            return self._pop_vertex
+        if key in _TURN_KEYS and self._turnable(selection) and self._drag is None:
+            shift = 10.0 if mods & Qt.KeyboardModifier.ShiftModifier else 1.0
+            degrees = _TURN_KEYS[key] * (shift if abs(_TURN_KEYS[key]) == 1.0 else 1.0)
+            return lambda: self._turn_selection(degrees)
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self._clicks is not None:
+            return self._close_clicks
+        if key == Qt.Key.Key_Backspace and self._clicks is not None:
+            return self._pop_click
         vertex = self._hovered_vertex()
         if key == Qt.Key.Key_Delete and vertex is not None:
             return lambda: self._delete_vertex(*vertex)
         if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and selection and self._drag is None:
             return lambda: self._request_delete(selection)
-        if key == Qt.Key.Key_Escape and (self._drag or self._polygon or selection):
+        if key == Qt.Key.Key_Escape and (self._drag or self._clicks or selection):
             return self._escape
         return None
 
@@ -308,21 +318,42 @@ class Canvas(annotated.AnnotationView):
         # Shapes show the burst so far; a burst over a different selection starts from that.
         self._nudge.nudge(originals, dx, dy, self.image_size())
 
+    def _turnable(self, ids: list[str]) -> bool:
+        """Whether any of these shapes can turn (a rotated box)."""
+        return self._clicks is None and any(
+            (g := self._layer.geometry(i)) is not None and kinds.of(g).turn is not None for i in ids
+        )
+
+    def _turn_selection(self, degrees: float) -> None:
+        originals = {
+            i: g for i in self._layer.selection() if (g := self._layer.geometry(i)) is not None
+        }
+        self._nudge.turn(originals, degrees, self.image_size())
+
+    def _release_click(self, pos: QtCore.QPointF) -> None:
+        """The button came up while a shape is being clicked in (a drag may draw an edge)."""
+        assert self._clicks is not None
+        vp = (pos.x(), pos.y())
+        start = self._click_view
+        moved = max(abs(vp[0] - start[0]), abs(vp[1] - start[1])) >= self._style.drag_px
+        q = shapes.clamp_point(self.scene_point(pos), *self.image_size())
+        self._finish_clicks(self._clicks.release(q, moved, self._click_slack()))
+
     def _request_delete(self, ids: list[str]) -> None:
         self._nudge.flush()
         self.deleteRequested.emit(ids)
 
-    def _pop_vertex(self) -> None:
-        assert self._polygon is not None
-        self._polygon.pop(max(self._style.hit_px, self._style.vertex_px) * self.px())
-        if not self._polygon.points:
-            self._end_polygon()
+    def _pop_click(self) -> None:
+        assert self._clicks is not None
+        self._clicks.pop(self._click_slack())
+        if not self._clicks.points:
+            self._end_clicks()
 
     def _escape(self) -> None:
         if self._drag is not None:
             self._cancel_drag()
-        elif self._polygon is not None:
-            self._end_polygon()
+        elif self._clicks is not None:
+            self._end_clicks()
         else:
             self._set_selection([])
 
@@ -351,7 +382,9 @@ class Canvas(annotated.AnnotationView):
         if action is None:
             super().keyPressEvent(event)
             return
-        if not (event.key() in _ARROWS or event.key() == Qt.Key.Key_Space):
+        if not (
+            event.key() in _ARROWS or event.key() in _TURN_KEYS or event.key() == Qt.Key.Key_Space
+        ):
             self._nudge.flush()
         if not (event.isAutoRepeat() and event.key() == Qt.Key.Key_Space):
             action()
@@ -398,3 +431,11 @@ def trigger_window_shortcut(widget: QtWidgets.QWidget, keys: QtGui.QKeySequence)
             shortcut.activated.emit()
             return True
     return False
+
+
+def _resize_cursor(direction: shapes.Point) -> Qt.CursorShape:
+    """The resize cursor nearest a handle's outward direction (for turned boxes too)."""
+    if direction == (0.0, 0.0):
+        return Qt.CursorShape.SizeAllCursor
+    eighth = round(math.degrees(math.atan2(direction[1], direction[0])) / 45.0) % 4
+    return _RESIZE_CURSORS[eighth]

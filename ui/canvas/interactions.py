@@ -1,13 +1,15 @@
-"""Mouse drags on the canvas, one small class each.
+"""Mouse drags on the canvas, one small class each, and the shapes drawn click by click.
 
 A drag previews its effect on the shape items while it runs and, when it ends, returns what the
 canvas should *request* (a new shape or edits); it never changes annotations itself. Cancelling a
-drag puts the items back as they were and requests nothing.
+drag puts the items back as they were and requests nothing. A :class:`ClickDraft` (a polygon,
+a rotated box) takes clicks until it makes a shape.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Protocol
 
 from labeler.domain import annotation as ann
@@ -37,6 +39,7 @@ class Drag:
         self.start_view = start_view
         self.drag_px = drag_px
         self.moved = False
+        self.snap = False  # Shift held: the canvas sets it before each move
 
     def _track(self, view: shapes.Point) -> None:
         if not self.moved:
@@ -66,11 +69,11 @@ class EditDrag(Drag):
         start: shapes.Point,
         start_view: shapes.Point,
         drag_px: float,
-        originals: dict[str, geo.Box | geo.Polygon],
+        originals: dict[str, geo.Shape],
     ) -> None:
         super().__init__(host, start, start_view, drag_px)
         self.originals = originals
-        self.current: dict[str, geo.Box | geo.Polygon] = dict(originals)
+        self.current: dict[str, geo.Shape] = dict(originals)
 
     def _show(self) -> None:
         for aid, g in self.current.items():
@@ -106,14 +109,19 @@ class MoveShapes(EditDrag):
         w, h = self.host.image_size()
         geoms = list(self.originals.values())
         dx, dy = shapes.clamp_offset(geoms, p[0] - self.start[0], p[1] - self.start[1], w, h)
-        self.current = {
-            aid: _typed(shapes.translated(g, dx, dy)) for aid, g in self.originals.items()
-        }
+        self.current = {aid: g.translated(dx, dy) for aid, g in self.originals.items()}
         self._show()
 
 
-class ResizeBox(EditDrag):
-    """Drag one of the eight handles of a box."""
+#: What dragging a handle does: (shape, handle key, press point, pointer, image width, image
+#: height, snap — Shift held: turn in 15° steps).
+HandleFn = Callable[[geo.Shape, int, shapes.Point, shapes.Point, float, float, bool], geo.Shape]
+
+
+class HandleDrag(EditDrag):
+    """Drag one handle of a selected shape (a side, a vertex, a rotate knob): its kind's
+    ``drag`` says what that does; a result its kind does not ``keep`` (a box squashed flat)
+    requests nothing."""
 
     def __init__(
         self,
@@ -122,57 +130,30 @@ class ResizeBox(EditDrag):
         start_view: shapes.Point,
         drag_px: float,
         annotation_id: str,
-        box: geo.Box,
-        handle: shapes.Handle,
+        shape: geo.Shape,
+        key: int,
+        drag: HandleFn,
+        keep: Callable[[geo.Shape], bool],
     ) -> None:
-        super().__init__(host, start, start_view, drag_px, {annotation_id: box})
+        super().__init__(host, start, start_view, drag_px, {annotation_id: shape})
         self.annotation_id = annotation_id
-        self.box = box
-        self.handle = handle
+        self.shape = shape
+        self.key = key
+        self._drag = drag
+        self._keep = keep
 
     def move(self, p: shapes.Point, view: shapes.Point) -> None:
         self._track(view)
         w, h = self.host.image_size()
-        dx, dy = p[0] - self.start[0], p[1] - self.start[1]
-        self.current = {self.annotation_id: shapes.resize_box(self.box, self.handle, dx, dy, w, h)}
+        new = self._drag(self.shape, self.key, self.start, p, w, h, self.snap)
+        self.current = {self.annotation_id: new}
         self._show()
 
     def finish(self) -> Result:
-        new = self.current[self.annotation_id]
-        if isinstance(new, geo.Box) and (new.w <= 0 or new.h <= 0):
-            # Squashed flat against the opposite side: a zero-size box is never what was meant.
+        if not self._keep(self.current[self.annotation_id]):
             self.cancel()
             return None
         return super().finish()
-
-
-class MoveVertex(EditDrag):
-    """Drag one vertex of a polygon."""
-
-    def __init__(
-        self,
-        host: Host,
-        start: shapes.Point,
-        start_view: shapes.Point,
-        drag_px: float,
-        annotation_id: str,
-        polygon: geo.Polygon,
-        index: int,
-    ) -> None:
-        super().__init__(host, start, start_view, drag_px, {annotation_id: polygon})
-        self.annotation_id = annotation_id
-        self.polygon = polygon
-        self.index = index
-
-    def move(self, p: shapes.Point, view: shapes.Point) -> None:
-        self._track(view)
-        w, h = self.host.image_size()
-        x0, y0 = self.polygon.points[self.index]
-        q = shapes.clamp_point((x0 + p[0] - self.start[0], y0 + p[1] - self.start[1]), w, h)
-        pts = list(self.polygon.points)
-        pts[self.index] = q
-        self.current = {self.annotation_id: geo.Polygon(tuple(pts))}
-        self._show()
 
 
 class DrawBox(Drag):
@@ -243,8 +224,42 @@ class Pan(Drag):
         )
 
 
+class ClickDraft(Protocol):
+    """A shape being drawn click by click (a polygon, a rotated box).
+
+    Attributes:
+        draft: the item showing it.
+        class_id: the class it gets (follows the current class while drawing).
+        points: the clicks so far.
+    """
+
+    draft: items.DraftItem
+    class_id: str | None
+    points: list[shapes.Point]
+
+    def click(self, p: shapes.Point, slack: float) -> ann.NewShape | None:
+        """A click at ``p``; returns the finished shape when the click completes it."""
+        ...
+
+    def release(self, p: shapes.Point, moved: bool, slack: float) -> ann.NewShape | None:
+        """The button came up at ``p`` (``moved``: after a drag from the last click)."""
+        ...
+
+    def close(self) -> ann.NewShape | None:
+        """Finish now (Enter, a double click); None when it is not a shape yet."""
+        ...
+
+    def pop(self, slack: float) -> None:
+        """Take back the last click."""
+        ...
+
+    def hover(self, p: shapes.Point, slack: float) -> None:
+        """The pointer moved to ``p``."""
+        ...
+
+
 class PolygonDraft:
-    """A polygon being clicked in, vertex by vertex."""
+    """A polygon being clicked in, vertex by vertex; a click on the first vertex closes it."""
 
     def __init__(self, draft: items.DraftItem, class_id: str | None) -> None:
         self.draft = draft
@@ -257,6 +272,18 @@ class PolygonDraft:
             return False
         x, y = self.points[0]
         return math.hypot(p[0] - x, p[1] - y) <= slack
+
+    def click(self, p: shapes.Point, slack: float) -> ann.NewShape | None:
+        if self.near_first(p, slack):
+            return self.close()
+        self.add(p, slack)
+        return None
+
+    def release(self, p: shapes.Point, moved: bool, slack: float) -> ann.NewShape | None:
+        return None
+
+    def close(self) -> ann.NewShape | None:
+        return self.shape()
 
     def add(self, p: shapes.Point, slack: float) -> None:
         # A second click on the same spot (a double click) adds nothing.
@@ -289,8 +316,3 @@ class PolygonDraft:
         if polygon.area <= 0:
             return None
         return ann.NewShape(class_id=self.class_id, kind=geo.ShapeKind.POLYGON, geometry=polygon)
-
-
-def _typed(g: geo.Geometry) -> geo.Box | geo.Polygon:
-    assert isinstance(g, geo.Box | geo.Polygon)
-    return g

@@ -6,7 +6,7 @@ one screen pixel spans (``px``), so outlines, handles and tags keep a constant s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -81,8 +81,12 @@ class ImageItem(QtWidgets.QGraphicsItem):
         painter.drawPixmap(self._full, self._pixmap, QtCore.QRectF(self._pixmap.rect()))
 
 
+#: A shape's handles when selected, at ``px`` image pixels per screen pixel (its kind's rule).
+SpotsFn = Callable[[geo.Shape, st.CanvasStyle, float], list[shapes.Spot]]
+
+
 class ShapeItem(QtWidgets.QGraphicsItem):
-    """One box or polygon annotation.
+    """One annotation with a shape (any kind: its outline is a rectangle or a polygon).
 
     Pens, brushes, the outline and the bounding rectangle are computed when something changes,
     not on every frame: painting hundreds of shapes in Python is otherwise the bottleneck.
@@ -95,20 +99,22 @@ class ShapeItem(QtWidgets.QGraphicsItem):
     def __init__(
         self,
         annotation_id: str,
-        geometry: geo.Box | geo.Polygon,
+        geometry: geo.Shape,
         colour: QtGui.QColor,
         label: str,
         canvas_style: st.CanvasStyle,
         px: float,
+        spots: SpotsFn,
     ) -> None:
         super().__init__()
         self.annotation_id = annotation_id
-        self.geometry: geo.Box | geo.Polygon = geometry
+        self.geometry: geo.Shape = geometry
+        self._spots_fn = spots
         self._style = canvas_style
         self._px = px
         self._selected = False
         self._hovered = False
-        self._hover_vertex: int | None = None
+        self._hover_key: int | None = None
         self._label = label
         self._colour_name = colour.name()
         self._labels_visible = True
@@ -141,9 +147,10 @@ class ShapeItem(QtWidgets.QGraphicsItem):
             self._update_bounding()
 
     def set_hovered(self, hovered: bool, vertex: int | None = None) -> None:
-        if hovered != self._hovered or vertex != self._hover_vertex:
+        """Hovered, and which vertex handle (if any) is under the pointer (drawn larger)."""
+        if hovered != self._hovered or vertex != self._hover_key:
             self._hovered = hovered
-            self._hover_vertex = vertex
+            self._hover_key = vertex
             self.update()
 
     def set_px(self, px: float) -> None:
@@ -153,7 +160,7 @@ class ShapeItem(QtWidgets.QGraphicsItem):
             self._px = px
             self._update_bounding()
 
-    def set_geometry(self, geometry: geo.Box | geo.Polygon) -> None:
+    def set_geometry(self, geometry: geo.Shape) -> None:
         if geometry != self.geometry:
             self.prepareGeometryChange()
             self.geometry = geometry
@@ -175,27 +182,29 @@ class ShapeItem(QtWidgets.QGraphicsItem):
 
     @property
     def bounds(self) -> geo.Box:
-        g = self.geometry
-        return g if isinstance(g, geo.Box) else g.bounds
+        return self.geometry.bounds
 
-    def show_mid_handles(self) -> bool:
-        """Mid-edge handles only when the box is big enough on screen to tell them apart."""
-        b = self.bounds
-        return min(b.w, b.h) / self._px >= 3 * self._style.handle_px
+    def spots(self) -> list[shapes.Spot]:
+        """The handles this shape shows when selected, as its kind places them."""
+        return self._spots_fn(self.geometry, self._style, self._px)
 
     # -- painting ------------------------------------------------------------------------------
 
     def _update_outline(self) -> None:
         g = self.geometry
-        if isinstance(g, geo.Box):
+        if isinstance(g, geo.Box):  # the common case: Qt draws a rectangle fastest
             self._outline = _rect(g)
         else:
-            self._outline = QtGui.QPolygonF([QtCore.QPointF(x, y) for x, y in g.points])
+            self._outline = QtGui.QPolygonF([QtCore.QPointF(x, y) for x, y in g.outline()])
         self._update_bounding()
 
     def _update_bounding(self) -> None:
         margin = (self._style.handle_px + 2 if self._selected else 3) * self._px
         rect = _rect(self.bounds).adjusted(-margin, -margin, margin, margin)
+        if self._selected:  # handles reach beyond the shape (a rotate knob further still)
+            pad = 2 * self._px
+            for spot in self.spots():
+                rect = rect.united(_rect(spot.square).adjusted(-pad, -pad, pad, pad))
         self._bounding = rect.united(self.tag_rect()) if self._labels_visible else rect
 
     def tag_rect(self) -> QtCore.QRectF:
@@ -238,23 +247,27 @@ class ShapeItem(QtWidgets.QGraphicsItem):
         painter.setWorldTransform(transform)
 
     def _paint_handles(self, painter: QtGui.QPainter) -> None:
-        painter.setPen(_cosmetic_pen(QtGui.QColor("#202020"), 1.0))
+        dark = _cosmetic_pen(QtGui.QColor("#202020"), 1.0)
+        painter.setPen(dark)
         painter.setBrush(QtGui.QColor("#ffffff"))
-        g = self.geometry
-        if isinstance(g, geo.Box):
-            size = self._style.handle_px * self._px
-            for r in shapes.handle_rects(g, size, mids=self.show_mid_handles()).values():
-                painter.drawRect(_rect(r))
-            return
-        size = self._style.vertex_px * self._px
-        for i, (x, y) in enumerate(g.points):
-            k = 1.6 if i == self._hover_vertex else 1.0
-            half = size * k / 2
-            painter.drawRect(QtCore.QRectF(x - half, y - half, 2 * half, 2 * half))
+        for spot in self.spots():
+            r = _rect(spot.square)
+            if spot.style is shapes.SpotStyle.ROTATE:
+                if spot.stem is not None:
+                    painter.setPen(self._pens[1])
+                    painter.drawLine(QtCore.QPointF(*spot.stem), QtCore.QPointF(*spot.anchor))
+                    painter.setPen(dark)
+                painter.drawEllipse(r)
+            elif spot.style is shapes.SpotStyle.VERTEX and spot.key == self._hover_key:
+                grow = r.width() * 0.3
+                painter.drawRect(r.adjusted(-grow, -grow, grow, grow))
+            else:
+                painter.drawRect(r)
 
 
 class DraftItem(QtWidgets.QGraphicsItem):
-    """What is being drawn right now: a box, a polygon in progress, or a selection rectangle."""
+    """What is being drawn right now: a box, a polygon or rotated box in progress, or a
+    selection rectangle."""
 
     def __init__(self, colour: QtGui.QColor, *, rubber_band: bool = False) -> None:
         super().__init__()
@@ -264,6 +277,7 @@ class DraftItem(QtWidgets.QGraphicsItem):
         self._rubber_band = rubber_band
         self._rect: geo.Box | None = None
         self._points: tuple[shapes.Point, ...] = ()
+        self._outline_points: tuple[shapes.Point, ...] = ()
         self._cursor: shapes.Point | None = None
         self._closing = False
         self._px = 1.0
@@ -285,8 +299,13 @@ class DraftItem(QtWidgets.QGraphicsItem):
         self._cursor = cursor
         self._closing = closing
 
+    def set_outline(self, points: Sequence[shapes.Point]) -> None:
+        """A closed outline drawn dashed (the shape a click would make now); () for none."""
+        self.prepareGeometryChange()
+        self._outline_points = tuple(points)
+
     def _all_points(self) -> list[shapes.Point]:
-        pts = list(self._points)
+        pts = list(self._points) + list(self._outline_points)
         if self._cursor is not None:
             pts.append(self._cursor)
         if self._rect is not None:
@@ -317,6 +336,12 @@ class DraftItem(QtWidgets.QGraphicsItem):
                 fill.setAlpha(24)
                 painter.setBrush(fill)
             painter.drawRect(_rect(self._rect))
+        if self._outline_points:
+            painter.setPen(_cosmetic_pen(self._colour, 1.0, dash))
+            painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+            painter.drawPolygon(
+                QtGui.QPolygonF([QtCore.QPointF(x, y) for x, y in self._outline_points])
+            )
         if not self._points:
             return
         qpts = [QtCore.QPointF(x, y) for x, y in self._points]

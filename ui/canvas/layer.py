@@ -1,4 +1,4 @@
-"""The annotations on the canvas: one item per box or polygon, selection, hover and hit tests."""
+"""The annotations on the canvas: one item per shape, selection, hover and hit tests."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from PySide6 import QtCore, QtWidgets
 from labeler.domain import annotation as ann
 from labeler.domain import geometry as geo
 from labeler.domain import schema
-from ui.canvas import items, shapes
+from ui.canvas import items, kinds, shapes
 from ui.canvas import style as st
 
 #: Tag text for shapes without a class (or with a class the schema no longer has).
@@ -43,7 +43,7 @@ class ShapeLayer:
     ) -> None:
         wanted: dict[str, ann.Annotation] = {}
         for a in annotations:
-            if not a.deleted and isinstance(a.geometry, geo.Box | geo.Polygon):
+            if not a.deleted and a.geometry is not None:
                 wanted[a.id] = a
         for aid in [k for k in self.items if k not in wanted]:
             self._remove(aid)
@@ -51,7 +51,7 @@ class ShapeLayer:
             cls = classes.get(a.class_id) if a.class_id is not None else None
             colour = cls.color if cls is not None else st.NO_CLASS_COLOUR
             label = cls.name if cls is not None else NO_CLASS_LABEL
-            assert isinstance(a.geometry, geo.Box | geo.Polygon)
+            assert a.geometry is not None
             item = self.items.get(aid)
             if item is not None and self._appearance[aid] == (colour, label):
                 item.set_geometry(a.geometry)
@@ -64,8 +64,9 @@ class ShapeLayer:
         if self.hover_id not in wanted:
             self.hover_id, self.hover_vertex = None, None
 
-    def _add(self, aid: str, g: geo.Box | geo.Polygon, colour: str, label: str) -> None:
-        item = items.ShapeItem(aid, g, st.class_colour(colour), label, self.style, self._px)
+    def _add(self, aid: str, g: geo.Shape, colour: str, label: str) -> None:
+        spots = kinds.of(g).spots
+        item = items.ShapeItem(aid, g, st.class_colour(colour), label, self.style, self._px, spots)
         item.set_label_visible(self._labels_visible)
         item.set_selected(aid in self._selection)
         item.setVisible(self._visible)
@@ -92,7 +93,7 @@ class ShapeLayer:
             for item in self.items.values():
                 item.setVisible(visible)
 
-    def geometry(self, aid: str) -> geo.Box | geo.Polygon | None:
+    def geometry(self, aid: str) -> geo.Shape | None:
         item = self.items.get(aid)
         return None if item is None else item.geometry
 
@@ -158,16 +159,14 @@ class ShapeLayer:
             hits, key=lambda i: (shapes.geometry_area(i.geometry), -i.zValue())
         ).annotation_id
 
-    def handle_at(self, p: shapes.Point, px: float) -> tuple[str, shapes.Handle] | None:
-        """A resize handle of a selected box under ``p``."""
+    def handle_at(self, p: shapes.Point, px: float) -> tuple[str, shapes.Spot] | None:
+        """A handle of a selected shape under ``p`` (a box's side, a vertex, a rotate knob)."""
         slack = self.style.hit_px * px
-        size = self.style.handle_px * px
-        for item in self._near(p, slack + size):
-            g = item.geometry
-            if item.selected and isinstance(g, geo.Box):
-                h = shapes.handle_at(g, p, size, slack, mids=item.show_mid_handles())
-                if h is not None:
-                    return (item.annotation_id, h)
+        for item in self._near(p, slack):
+            if item.selected:
+                spot = shapes.spot_at(item.spots(), p, slack)
+                if spot is not None:
+                    return (item.annotation_id, spot)
         return None
 
     def vertex_at(self, p: shapes.Point, px: float) -> tuple[str, int] | None:

@@ -7,13 +7,84 @@ pixel), so these functions work the same at any zoom.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from labeler.domain import geometry as geo
 
 Point = tuple[float, float]
+
+
+class SpotStyle(enum.Enum):
+    """How a handle looks and what it does."""
+
+    RESIZE = "resize"  # a square outside the shape; moves a side or a corner
+    VERTEX = "vertex"  # a square on a polygon's vertex; grows under the pointer; can be deleted
+    ROTATE = "rotate"  # a round knob on a stem; turns the shape about its centre
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Spot:
+    """One handle of a selected shape, in image pixels.
+
+    Attributes:
+        key: which handle, as the shape's kind numbers them (a vertex index, a side).
+        anchor: the point it moves.
+        square: where it is drawn and grabbed.
+        style: how it looks and what it does.
+        direction: outward direction from the shape (chooses the resize cursor); (0, 0) if none.
+        stem: for a rotate knob, the point on the shape its stem starts from.
+    """
+
+    key: int
+    anchor: Point
+    square: geo.Box
+    style: SpotStyle
+    direction: Point = (0.0, 0.0)
+    stem: Point | None = None
+
+
+def centred_square(p: Point, size: float) -> geo.Box:
+    return geo.Box(p[0] - size / 2, p[1] - size / 2, size, size)
+
+
+def spot_at(spots: Sequence[Spot], p: Point, slack: float) -> Spot | None:
+    """The handle under ``p``: on its square (grown by ``slack``) or near the point it moves;
+    the nearest one when several are."""
+    best: tuple[float, Spot] | None = None
+    for spot in spots:
+        r = spot.square
+        on_square = (r.x - slack <= p[0] <= r.x1 + slack) and (r.y - slack <= p[1] <= r.y1 + slack)
+        dist = math.hypot(p[0] - spot.anchor[0], p[1] - spot.anchor[1])
+        if (on_square or dist <= slack) and (best is None or dist < best[0]):
+            best = (dist, spot)
+    return None if best is None else best[1]
+
+
+def largest_step(
+    make: Callable[[float], geo.Shape], fits: Callable[[geo.Shape], bool]
+) -> geo.Shape:
+    """``make(1.0)``, or ``make(t)`` for the largest ``t`` in [0, 1] that still ``fits`` when the
+    whole step does not (found by bisection; ``make(0.0)`` is the shape before the step)."""
+    full = make(1.0)
+    if fits(full) or not fits(make(0.0)):
+        return full  # a shape already past an edge (imported so) is not held back
+    low, high = 0.0, 1.0
+    for _ in range(24):  # well under a thousandth of a pixel on any image
+        mid = (low + high) / 2
+        if fits(make(mid)):
+            low = mid
+        else:
+            high = mid
+    return make(low)
+
+
+def fits_image(shape: geo.Shape, width: float, height: float) -> bool:
+    """Whether every point of ``shape``'s outline lies in the image (a hair of rounding allowed)."""
+    eps = 1e-6
+    return all(-eps <= x <= width + eps and -eps <= y <= height + eps for x, y in shape.outline())
 
 
 class Handle(enum.IntEnum):
@@ -75,20 +146,6 @@ def handle_rects(box: geo.Box, size: float, *, mids: bool = True) -> dict[Handle
     return out
 
 
-def handle_at(box: geo.Box, p: Point, size: float, slack: float, *, mids: bool) -> Handle | None:
-    """The handle under ``p``: on its square (grown by ``slack``) or near the point it moves."""
-    best: tuple[float, Handle] | None = None
-    for handle, r in handle_rects(box, size, mids=mids).items():
-        sx, sy = _SIDES[handle]
-        ax = {-1: box.x, 0: box.x + box.w / 2, 1: box.x1}[sx]
-        ay = {-1: box.y, 0: box.y + box.h / 2, 1: box.y1}[sy]
-        on_square = (r.x - slack <= p[0] <= r.x1 + slack) and (r.y - slack <= p[1] <= r.y1 + slack)
-        dist = math.hypot(p[0] - ax, p[1] - ay)
-        if (on_square or dist <= slack) and (best is None or dist < best[0]):
-            best = (dist, handle)
-    return None if best is None else best[1]
-
-
 def resize_box(
     box: geo.Box, handle: Handle, dx: float, dy: float, width: float, height: float
 ) -> geo.Box:
@@ -110,8 +167,8 @@ def resize_box(
 
 
 def bounds_of(geometries: Sequence[geo.Geometry]) -> geo.Box | None:
-    """The box around every box and polygon given (tags have none)."""
-    boxes = [g if isinstance(g, geo.Box) else g.bounds for g in geometries if g is not None]
+    """The box around every shape given (tags have none)."""
+    boxes = [g.bounds for g in geometries if g is not None]
     if not boxes:
         return None
     return geo.Box.from_corners(
@@ -133,14 +190,6 @@ def clamp_offset(
     dx = clamp(dx, min(0.0, -b.x), max(0.0, width - b.x1)) if b.w <= width else 0.0
     dy = clamp(dy, min(0.0, -b.y), max(0.0, height - b.y1)) if b.h <= height else 0.0
     return (dx, dy)
-
-
-def translated(geometry: geo.Geometry, dx: float, dy: float) -> geo.Geometry:
-    if isinstance(geometry, geo.Box):
-        return geo.Box(geometry.x + dx, geometry.y + dy, geometry.w, geometry.h)
-    if isinstance(geometry, geo.Polygon):
-        return geo.Polygon(tuple((x + dx, y + dy) for x, y in geometry.points))
-    return geometry
 
 
 def vertex_at(points: Sequence[Point], p: Point, slack: float) -> int | None:
@@ -195,23 +244,59 @@ def polygon_contains(points: Sequence[Point], p: Point) -> bool:
 
 def geometry_hit(geometry: geo.Geometry, p: Point, slack: float) -> bool:
     """Whether a click at ``p`` lands on the shape: inside it or within ``slack`` of its outline."""
-    if isinstance(geometry, geo.Box):
+    if geometry is None:
+        return False
+    if isinstance(geometry, geo.Box):  # the common case, without building its outline
         return box_contains(geometry, p, slack)
-    if isinstance(geometry, geo.Polygon):
-        pts = geometry.points
-        return polygon_contains(pts, p) or edge_at(pts, p, slack) is not None
-    return False
+    pts = geometry.outline()
+    return polygon_contains(pts, p) or edge_at(pts, p, slack) is not None
 
 
 def geometry_area(geometry: geo.Geometry) -> float:
-    if isinstance(geometry, geo.Box | geo.Polygon):
-        return geometry.area
-    return 0.0
+    return 0.0 if geometry is None else geometry.area
 
 
 def inside(geometry: geo.Geometry, rect: geo.Box) -> bool:
     """Whether the shape lies entirely inside ``rect`` (rubber-band selection)."""
     if geometry is None:
         return False
-    b = geometry if isinstance(geometry, geo.Box) else geometry.bounds
+    b = geometry.bounds
     return rect.x <= b.x and rect.y <= b.y and b.x1 <= rect.x1 and b.y1 <= rect.y1
+
+
+# --------------------------------------------------------------------------- handles per kind
+
+
+def box_spots(box: geo.Box, size: float, *, mids: bool) -> list[Spot]:
+    """The resize handles of a box (see :func:`handle_rects`), keyed by :class:`Handle`."""
+    out = []
+    for handle, r in handle_rects(box, size, mids=mids).items():
+        sx, sy = _SIDES[handle]
+        ax = {-1: box.x, 0: box.x + box.w / 2, 1: box.x1}[sx]
+        ay = {-1: box.y, 0: box.y + box.h / 2, 1: box.y1}[sy]
+        out.append(Spot(handle.value, (ax, ay), r, SpotStyle.RESIZE, (float(sx), float(sy))))
+    return out
+
+
+def drag_box_handle(
+    box: geo.Box, key: int, start: Point, p: Point, width: float, height: float
+) -> geo.Box:
+    return resize_box(box, Handle(key), p[0] - start[0], p[1] - start[1], width, height)
+
+
+def polygon_spots(polygon: geo.Polygon, size: float) -> list[Spot]:
+    """A handle on every vertex, keyed by the vertex's index."""
+    return [
+        Spot(i, pt, centred_square(pt, size), SpotStyle.VERTEX)
+        for i, pt in enumerate(polygon.points)
+    ]
+
+
+def drag_vertex(
+    polygon: geo.Polygon, key: int, start: Point, p: Point, width: float, height: float
+) -> geo.Polygon:
+    """``polygon`` with vertex ``key`` moved with the pointer, kept inside the image."""
+    x0, y0 = polygon.points[key]
+    pts = list(polygon.points)
+    pts[key] = clamp_point((x0 + p[0] - start[0], y0 + p[1] - start[1]), width, height)
+    return geo.Polygon(tuple(pts))

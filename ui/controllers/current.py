@@ -52,7 +52,8 @@ class CurrentImage(QtCore.QObject):
 
     Signals:
         imageChanged(str): a new image became current (before its pixels arrive).
-        annotationsChanged(list): the current image's annotations were re-read.
+        annotationsChanged(list): the current image's annotations (of the kinds that are on) were
+            re-read.
         positionChanged(int, int): 1-based position of the current image and the image count.
     """
 
@@ -243,16 +244,20 @@ class CurrentImage(QtCore.QObject):
         assert self.image is not None
         self.annotations = self._doc.read(annotate_svc.list_annotations, self.image.id)
         self._push_annotations()
-        self.annotationsChanged.emit(self.annotations)
+        self.annotationsChanged.emit(self.shown())
 
     def _push_annotations(self) -> None:
         if self._shown != self.image_id:
             return
-        shapes = [a for a in self.annotations if a.kind is not geo.ShapeKind.TAG]
-        self._canvas.set_annotations(shapes, self._doc.schema.by_id())
+        self._canvas.set_annotations(self.shapes(), self._doc.schema.by_id())
+
+    def shown(self) -> list[ann_mod.Annotation]:
+        """The annotations of the kinds the project has on (the others are kept, not shown)."""
+        tasks = self._doc.tasks
+        return [a for a in self.annotations if tasks.shows(a.kind)]
 
     def shapes(self) -> list[ann_mod.Annotation]:
-        return [a for a in self.annotations if a.kind is not geo.ShapeKind.TAG]
+        return [a for a in self.shown() if a.kind is not geo.ShapeKind.TAG]
 
     def tags(self) -> list[str]:
         return [a.class_id for a in self.annotations if a.kind is geo.ShapeKind.TAG and a.class_id]

@@ -9,7 +9,7 @@ from PySide6 import QtCore, QtWidgets
 from ui import actions as actions_mod
 from ui import document as document_mod
 from ui.controllers import keys as keys_mod
-from ui.dialogs import class_picker, schema_editor, shortcut_sheet
+from ui.dialogs import class_picker, project_settings, schema_editor, shortcut_sheet
 
 
 class Dialogs(QtCore.QObject):
@@ -55,6 +55,9 @@ class Dialogs(QtCore.QObject):
 
     def schema_editor(self) -> None:
         self._show(schema_editor.SchemaEditor(self._doc, self._actions.taken_keys(), self._window))
+
+    def project_settings(self) -> None:
+        self._show(project_settings.ProjectSettings(self._doc, self._window))
 
     def class_picker(self) -> None:
         picker = class_picker.ClassPicker(self._doc.schema.classes, self._window)

@@ -16,7 +16,7 @@ from PySide6 import QtCore, QtWidgets
 
 from labeler.domain import schema as schema_mod
 from labeler.domain import status as status_mod
-from labeler.formats import base, export, registry
+from labeler.formats import base, export, kindmap, registry
 from ui import tasks as tasks_mod
 from ui.dialogs import open_dialogs
 
@@ -30,12 +30,12 @@ FORMAT_LABELS: dict[str, str] = {
     "csv": "CSV (one row per image)",
     "labelme": "labelme (JSON per image)",
     "createml": "Create ML (JSON)",
+    "dota": "DOTA (oriented boxes, text per image)",
 }
 
 #: Tasks of the formats that need one, in the order offered.
 FORMAT_TASKS: dict[str, tuple[str, ...]] = {
-    "yolo": ("detect", "segment", "classify"),
-    "azureml": ("detect", "segment", "multiclass", "multilabel"),
+    name: kindmap.tasks(name) for name in registry.FORMAT_NAMES if kindmap.tasks(name)
 }
 
 IMAGE_MODES: tuple[tuple[base.ImageMode, str], ...] = (
@@ -64,18 +64,14 @@ class ExportCancelled(Exception):
 
 
 def default_task(format_name: str, tasks: schema_mod.TaskKinds) -> str | None:
-    """The task a project's label kinds call for in ``format_name`` (None: no task needed)."""
-    if format_name == "yolo":
-        if tasks.boxes:
-            return "detect"
-        return "segment" if tasks.polygons else "classify"
-    if format_name == "azureml":
-        if tasks.boxes:
-            return "detect"
-        if tasks.polygons:
-            return "segment"
+    """The task a project's label kinds call for in ``format_name`` (None: no task needed): the
+    one writing most of its kinds as themselves (:func:`kindmap.best_task`)."""
+    if format_name not in kindmap.TABLE:
+        return None
+    task = kindmap.best_task(format_name, tasks.enabled)
+    if task in ("multiclass", "multilabel"):
         return "multilabel" if tasks.tags is schema_mod.TagMode.MULTI else "multiclass"
-    return None
+    return task
 
 
 class ReportTree(QtWidgets.QTreeWidget):

@@ -13,6 +13,7 @@ from typing import Any
 from PySide6 import QtCore, QtGui
 
 from labeler.domain import annotation as ann_mod
+from labeler.domain import kinds
 from labeler.domain import schema as schema_mod
 
 _Idx = QtCore.QModelIndex | QtCore.QPersistentModelIndex
@@ -118,7 +119,7 @@ class AnnotationTableModel(QtCore.QAbstractTableModel):
                 return QtGui.QColor(cls.color)
             return None
         if col == KIND_COLUMN:
-            return a.kind.value if role == R.DisplayRole else None
+            return kinds.spec(a.kind).name if role == R.DisplayRole else None
         i = col - FIRST_ATTRIBUTE_COLUMN
         if not 0 <= i < len(self._attrs):
             return None

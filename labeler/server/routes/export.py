@@ -58,7 +58,9 @@ def export_dataset(
     ] = "none",
     task: Annotated[
         str | None,
-        fastapi.Query(pattern="^(detect|segment|classify)$", description="For YOLO: which task."),
+        fastapi.Query(
+            pattern="^(detect|segment|obb|classify)$", description="For YOLO: which task."
+        ),
     ] = None,
     classes: Annotated[
         str | None,

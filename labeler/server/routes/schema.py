@@ -32,7 +32,7 @@ SCHEMA_EXAMPLE = {
             "order": 0,
         }
     ],
-    "tasks": {"tags": "none", "boxes": True, "polygons": False},
+    "tasks": {"tags": "none", "shapes": ["box"]},
     "version": 3,
 }
 

@@ -8,7 +8,7 @@ from collections import defaultdict
 
 import sqlalchemy as sa
 
-from labeler.domain import geometry as geo
+from labeler.domain import kinds
 from labeler.domain import status as status_mod
 from labeler.formats import base
 from labeler.server.storage import blobs as blobs_mod
@@ -71,7 +71,7 @@ def load(engine: sa.Engine, project: str, blobs: blobs_mod.BlobStore) -> Project
             base.Label(
                 class_name=names[str(a.class_id)],
                 kind=a.kind,
-                geometry=geo.geometry_from_json(a.kind, a.geometry),
+                geometry=kinds.parse(a.kind, a.geometry),
                 attributes=a.attributes,
             )
             for a in shapes.get(img.sha256, ())

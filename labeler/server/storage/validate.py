@@ -9,6 +9,7 @@ from typing import Any
 import pydantic
 
 from labeler.domain import geometry as geo
+from labeler.domain import kinds
 from labeler.domain import schema as schema_mod
 from labeler.domain import status as status_mod
 from labeler.server import principal as principal_mod
@@ -63,7 +64,7 @@ def parse(record: protocol.Record, role: Role) -> protocol.RecordData:
         raise Rejected(f"{record.kind.value} data: {where}: {first['msg']}") from None
     if isinstance(data, protocol.AnnotationData):
         try:
-            geo.geometry_from_json(data.kind, data.geometry)
+            kinds.parse(data.kind, data.geometry)
         except geo.GeometryError as exc:
             raise Rejected(str(exc)) from None
     elif isinstance(data, protocol.ImageStatusData):

@@ -88,9 +88,7 @@ def _local_schema(session: orm.Session, base_version: int) -> protocol.SchemaUpd
             )
             for x in attrs
         ],
-        tasks=protocol.TaskKinds(
-            tags=schema_mod.TagMode(meta.tag_mode), boxes=meta.boxes, polygons=meta.polygons
-        ),
+        tasks=protocol.TaskKinds.model_validate(meta.label_kinds),
     )
 
 
@@ -202,7 +200,6 @@ def _join_schema(db: database.Database, remote: protocol.LabelSchema) -> int:
             # Never on the server under its local id: a tombstone nobody needs to hear about.
             store_schema.retire_class(session, row, None)
         store_schema.set_tasks(
-            session, tags=remote.tasks.tags.value, boxes=remote.tasks.boxes,
-            polygons=remote.tasks.polygons,
-        )  # fmt: skip
+            session, schema_mod.TaskKinds.from_json(remote.tasks.model_dump(mode="json"))
+        )
     return matched

@@ -16,6 +16,7 @@ import pydantic
 from pydantic import Field
 
 from labeler.domain import geometry as geo
+from labeler.domain import kinds
 from labeler.domain import schema as schema_mod
 from labeler.domain import status as status_mod
 
@@ -147,9 +148,26 @@ class AttributeDef(_Model):
 
 
 class TaskKinds(_Model):
+    """The label kinds a project uses, as ``labeler.domain.schema.TaskKinds`` stores them."""
+
     tags: schema_mod.TagMode = schema_mod.TagMode.NONE
-    boxes: Flag = True
-    polygons: Flag = False
+    shapes: Annotated[list[geo.ShapeKind], Field(max_length=16)] = [geo.ShapeKind.BOX]
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _one_flag_per_kind(cls, data: Any) -> Any:
+        # Clients from before the rotated box send a flag per kind: the same setting.
+        if isinstance(data, dict) and "shapes" not in data and {"boxes", "polygons"} & set(data):
+            rest = {k: v for k, v in data.items() if k not in ("boxes", "polygons")}
+            return {**rest, "shapes": schema_mod.TaskKinds.from_json(data).to_json()["shapes"]}
+        return data
+
+    @pydantic.field_validator("shapes")
+    @classmethod
+    def _shape_kinds(cls, value: list[geo.ShapeKind]) -> list[geo.ShapeKind]:
+        if geo.ShapeKind.TAG in value:
+            raise ValueError("tags are turned on by their mode, not listed as a shape")
+        return kinds.ordered(value)
 
 
 class LabelSchema(_Model):

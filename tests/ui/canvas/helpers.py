@@ -48,6 +48,24 @@ def polygon(
     )
 
 
+def rotated(
+    aid: str,
+    cx: float,
+    cy: float,
+    w: float,
+    h: float,
+    angle: float,
+    class_id: str | None = "cat",
+) -> ann.Annotation:
+    return annotation(aid, geo.ShapeKind.ROTATED_BOX, geo.RotatedBox(cx, cy, w, h, angle), class_id)
+
+
+def annotation(
+    aid: str, kind: geo.ShapeKind, geometry: geo.Geometry, class_id: str | None = "cat"
+) -> ann.Annotation:
+    return ann.Annotation(aid, "img", class_id, kind, geometry, {}, "tester", _NOW, _NOW)
+
+
 def picture(width: int, height: int, colour: str | None = None) -> QtGui.QImage:
     """A picture to label: a flat colour, or a smooth gradient by default."""
     image = QtGui.QImage(width, height, QtGui.QImage.Format.Format_RGB32)
@@ -124,10 +142,8 @@ class Recorder:
 
 def coords(g: geo.Geometry) -> tuple[float, ...]:
     """A geometry's numbers, for ``pytest.approx`` comparisons."""
-    if isinstance(g, geo.Box):
-        return (g.x, g.y, g.w, g.h)
-    assert isinstance(g, geo.Polygon)
-    return tuple(g.flat())
+    assert g is not None
+    return g.coords()
 
 
 def double_click(qtbot, canvas, p: QtCore.QPoint) -> None:

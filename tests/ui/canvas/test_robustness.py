@@ -26,7 +26,7 @@ MODS = [Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ControlModifier,
         Qt.KeyboardModifier.ShiftModifier, Qt.KeyboardModifier.AltModifier]  # fmt: skip
 KEYS = [Qt.Key.Key_Delete, Qt.Key.Key_Backspace, Qt.Key.Key_Return, Qt.Key.Key_Escape,
         Qt.Key.Key_Left, Qt.Key.Key_Up, Qt.Key.Key_Plus, Qt.Key.Key_Minus, Qt.Key.Key_A,
-        Qt.Key.Key_0, Qt.Key.Key_1, Qt.Key.Key_Space]  # fmt: skip
+        Qt.Key.Key_0, Qt.Key.Key_1, Qt.Key.Key_Space, Qt.Key.Key_BracketRight]  # fmt: skip
 points = st.builds(QtCore.QPoint, st.integers(-40, 440), st.integers(-40, 340))
 drags = st.tuples(st.just("drag"), points, points, st.sampled_from(MODS), st.booleans())
 clicks = st.tuples(st.just("click"), points, st.sampled_from(MODS))
@@ -59,20 +59,18 @@ class Store:
         canvas.deleteRequested.connect(self.on_deleted)
 
     def check(self, g: geo.Geometry) -> None:
-        assert isinstance(g, geo.Box | geo.Polygon)
+        assert isinstance(g, geo.Box | geo.Polygon | geo.RotatedBox)
         w, h = self.canvas.image_size()
-        b = g if isinstance(g, geo.Box) else g.bounds
-        assert b.x >= 0.0 and b.x1 <= w and b.y >= 0.0 and b.y1 <= h, (g, w, h)
+        eps = 1e-6  # a turned box's corners carry rounding
+        b = g.bounds
+        assert b.x >= -eps and b.x1 <= w + eps and b.y >= -eps and b.y1 <= h + eps, (g, w, h)
 
     def on_drawn(self, shape: ann.NewShape) -> None:
         self.check(shape.geometry)
-        if isinstance(shape.geometry, geo.Box):
+        if isinstance(shape.geometry, geo.Box | geo.RotatedBox):
             assert shape.geometry.w > 0 and shape.geometry.h > 0
         aid = f"s{next(self._ids)}"
-        if shape.kind is geo.ShapeKind.BOX:
-            self.shapes[aid] = h.box(aid, *h.coords(shape.geometry), shape.class_id)
-        else:
-            self.shapes[aid] = h.polygon(aid, shape.geometry.points, shape.class_id)
+        self.shapes[aid] = h.annotation(aid, shape.kind, shape.geometry, shape.class_id)
         self.redraw()
 
     def on_edited(self, edits: dict[str, ann.ShapeEdit]) -> None:

@@ -94,7 +94,7 @@ def box_project(app: QtWidgets.QApplication, root: Path, out: Path) -> None:
 
 
 def tag_project(app: QtWidgets.QApplication, root: Path, out: Path) -> None:
-    tasks = schema_mod.TaskKinds(tags=schema_mod.TagMode.MULTI, boxes=False, polygons=False)
+    tasks = schema_mod.TaskKinds(schema_mod.TagMode.MULTI, frozenset())
     project = projects.make_project(
         root, classes=("sunny", "cloudy", "rain", "night"), tasks=tasks, images=8
     )
