@@ -46,13 +46,8 @@ def _document_record_data(app: fastapi.FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         doc = original()
         schemas = doc.setdefault("components", {}).setdefault("schemas", {})
-        for model in protocol.DATA_MODELS.values():
-            if model.__name__ in schemas:
-                continue
-            found = model.model_json_schema(ref_template="#/components/schemas/{model}")
-            for name, sub in found.pop("$defs", {}).items():
-                schemas.setdefault(name, sub)
-            schemas[model.__name__] = found
+        for name, found in protocol.data_schemas("#/components/schemas/{model}").items():
+            schemas.setdefault(name, found)
         return doc
 
     app.openapi = openapi  # type: ignore[method-assign]

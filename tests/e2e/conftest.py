@@ -121,7 +121,8 @@ def service(tmp_path: Path) -> Iterator[Service]:
 @pytest.fixture(scope="session")
 def shared_images(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("team-images")
-    images.distinct_jpegs(folder, IMAGES)
+    # Large enough for every box the tests draw: the service refuses shapes outside the frame.
+    images.distinct_jpegs(folder, IMAGES, size=(320, 240))
     return folder
 
 

@@ -14,7 +14,7 @@ from labeler.server.storage import db
 from labeler.sync.wire import client as client_mod
 from labeler.sync.wire import errors as sync_errors
 from tests.server import live
-from tests.server.conftest import box, pull_all
+from tests.server.conftest import box, image_in, pull_all
 
 
 def _keys(server: live.LiveServer, *people: tuple[str, principal.Role]) -> list[str]:
@@ -34,6 +34,7 @@ def test_a_subscription_key_identifies_the_author(
     )
     with client_mod.SyncClient(server.url, key=admin_key) as admin:
         admin.create_project("pets")
+        admin.upsert_images("pets", [image_in(1)])
     with client_mod.SyncClient(server.url, key=ana_key) as ana:
         ana.push("pets", [box(1, None)])
         assert [r.author for r in pull_all(ana, "pets")] == ["ana"]

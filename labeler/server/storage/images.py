@@ -75,6 +75,19 @@ def page(
     )
 
 
+def frames(conn: sa.Connection, project: str, shas: set[str]) -> dict[str, tuple[int, int]]:
+    """(width, height) of each of ``shas`` the project's manifest has."""
+    i = tables.images
+    out: dict[str, tuple[int, int]] = {}
+    wanted = sorted(shas)
+    for start in range(0, len(wanted), 500):
+        q = sa.select(i.c.sha256, i.c.width, i.c.height).where(
+            i.c.project == project, i.c.sha256.in_(wanted[start : start + 500])
+        )
+        out.update((sha, (int(w), int(h))) for sha, w, h in conn.execute(q))
+    return out
+
+
 def in_manifest(engine: sa.Engine, project: str, sha256: str) -> bool:
     """Raises errors.NotFound for an unknown project."""
     with db.read(engine) as conn:

@@ -8,6 +8,7 @@ import json
 import uuid
 from typing import Any
 
+import pydantic
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
@@ -61,6 +62,17 @@ class Row:
             author=self.author,
             server_time=_aware(self.server_time),
         )
+
+    def readable_change(self) -> protocol.ChangeRecord | None:
+        """:meth:`change`, or None when a client could not read it (stored before the
+        wire model was strict; ``labeler maintain`` repairs such records)."""
+        try:
+            found = self.change()
+            protocol.parse_data(self.kind, self.data)
+            found.model_dump_json()  # text JSON cannot carry fails here, not in the answer
+        except (pydantic.ValidationError, ValueError):
+            return None
+        return found
 
     def change_tuple(self, project: str) -> tuple[Any, ...]:
         """The row of ``tables.changes``, in the order of ``CHANGE_COLUMNS``."""

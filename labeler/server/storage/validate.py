@@ -13,7 +13,7 @@ from labeler.domain import schema as schema_mod
 from labeler.domain import status as status_mod
 from labeler.server import principal as principal_mod
 from labeler.server.storage import rows as rows_mod
-from labeler.sync.wire import protocol
+from labeler.sync.wire import fields, protocol, shapes
 
 Role = principal_mod.Role
 Kind = protocol.RecordKind
@@ -28,10 +28,12 @@ class Rejected(Exception):
 
 @dataclasses.dataclass(slots=True)
 class SchemaState:
-    """The project's classes and attribute definitions as a batch changes them."""
+    """The project's classes and attribute definitions as a batch changes them, and the frames
+    (width, height) of the manifest's images the batch's annotations are on."""
 
     classes: dict[str, protocol.LabelClassData]
     attributes: dict[str, protocol.AttributeDefData]
+    frames: dict[str, tuple[int, int]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def load(cls, class_rows: list[rows_mod.Row], attr_rows: list[rows_mod.Row]) -> SchemaState:
@@ -58,14 +60,9 @@ def parse(record: protocol.Record, role: Role) -> protocol.RecordData:
     try:
         data = protocol.parse_data(record.kind, record.data)
     except pydantic.ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise Rejected(f"{record.kind.value} data: {where}: {first['msg']}") from None
+        raise Rejected(f"{record.kind.value} data: {fields.first_error(exc)}") from None
     if isinstance(data, protocol.AnnotationData):
-        try:
-            geo.geometry_from_json(data.kind, data.geometry)
-        except geo.GeometryError as exc:
-            raise Rejected(str(exc)) from None
+        pass  # the wire model says all about a geometry; the frame is checked in ``check``
     elif isinstance(data, protocol.ImageStatusData):
         _status(record, data, role)
     elif isinstance(data, protocol.ReviewActionData):
@@ -100,7 +97,13 @@ def check(
 
 def _annotation(record: protocol.Record, data: protocol.AnnotationData, state: SchemaState) -> None:
     if record.deleted:
-        return  # a tombstone may name a class deleted since
+        return  # a tombstone may name a class deleted since (or an image of an older server)
+    frame = state.frames.get(data.image_sha256)
+    if frame is None:
+        raise Rejected(protocol.not_in_manifest(data.image_sha256))
+    outside = shapes.outside_frame(data.kind, data.geometry, *frame)
+    if outside is not None:
+        raise Rejected(outside)
     if data.class_id is None:
         if data.kind is geo.ShapeKind.TAG:
             raise Rejected("a tag needs a class")
