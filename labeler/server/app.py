@@ -56,8 +56,8 @@ def _document_record_data(app: fastapi.FastAPI) -> None:
 def create_app(settings: config_mod.ServerSettings) -> fastapi.FastAPI:
     """Build the service: upgrade the database, mount the routes, install the gateway."""
     engine = db.create_engine(settings.db_url)
-    db.upgrade(engine)
     blobs_dir = settings.resolved_blobs_dir()
+    db.upgrade(engine, blobs_dir)
     blobs_dir.mkdir(parents=True, exist_ok=True)
     app = fastapi.FastAPI(
         title="labeler sync API",

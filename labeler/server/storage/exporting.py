@@ -14,6 +14,7 @@ from labeler.domain import status as status_mod
 from labeler.formats import base
 from labeler.server.storage import blobs as blobs_mod
 from labeler.server.storage import db, errors, tables
+from labeler.server.storage import images as images_mod
 from labeler.sync.wire import protocol
 
 Kind = protocol.RecordKind
@@ -44,6 +45,7 @@ def load(engine: sa.Engine, project: str, blobs: blobs_mod.BlobStore) -> Project
                 r.c.project == project, r.c.kind == Kind.LABEL_CLASS.value, sa.not_(r.c.deleted)
             )
         ).all()
+        held = images_mod.owned(conn, project)
         live = conn.execute(
             sa.select(r.c.kind, r.c.data)
             .where(r.c.project == project, sa.not_(r.c.deleted))
@@ -73,7 +75,7 @@ def load(engine: sa.Engine, project: str, blobs: blobs_mod.BlobStore) -> Project
     samples: list[base.Sample] = []
     missing: set[str] = set()
     for img in images:
-        present = blobs.exists(img.sha256)
+        present = img.sha256 in held and blobs.exists(img.sha256)
         if not present:
             missing.add(img.sha256)
         labels = tuple(

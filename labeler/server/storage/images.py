@@ -50,8 +50,9 @@ def page(
 ) -> protocol.ImagePage:
     with db.read(engine) as conn:
         _exists(conn, project)
-        i = tables.images
-        q = sa.select(i).where(i.c.project == project).order_by(i.c.sha256).limit(limit + 1)
+        i, o = tables.images, tables.project_blobs
+        owned = sa.exists().where(o.c.project == project, o.c.sha256 == i.c.sha256).label("owned")
+        q = sa.select(i, owned).where(i.c.project == project).order_by(i.c.sha256).limit(limit + 1)
         if after:
             q = q.where(i.c.sha256 > after)
         found = conn.execute(q).all()
@@ -66,7 +67,8 @@ def page(
             orientation=r.orientation,
             format=r.format,
             bytes=r.bytes,
-            blob_present=blobs.exists(r.sha256),
+            # Only bytes sent to this project count, whatever other projects sent.
+            blob_present=bool(r.owned) and blobs.exists(r.sha256),
         )
         for r in found
     ]
@@ -95,6 +97,31 @@ def in_manifest(engine: sa.Engine, project: str, sha256: str) -> bool:
         i = tables.images
         q = sa.select(i.c.sha256).where(i.c.project == project, i.c.sha256 == sha256)
         return conn.execute(q).first() is not None
+
+
+def owns(engine: sa.Engine, project: str, sha256: str) -> bool:
+    """Whether the bytes of ``sha256`` were uploaded to ``project`` (or it had them before)."""
+    o = tables.project_blobs
+    with db.read(engine) as conn:
+        q = sa.select(o.c.sha256).where(o.c.project == project, o.c.sha256 == sha256)
+        return conn.execute(q).first() is not None
+
+
+def owned(conn: sa.Connection, project: str) -> set[str]:
+    """The hashes whose bytes ``project`` holds."""
+    o = tables.project_blobs
+    return set(conn.execute(sa.select(o.c.sha256).where(o.c.project == project)).scalars())
+
+
+def grant(engine: sa.Engine, project: str, sha256: str) -> bool:
+    """Record that ``project`` was sent the bytes of ``sha256``; False when it had them."""
+    o = tables.project_blobs
+    with db.write(engine) as conn:
+        q = sa.select(o.c.sha256).where(o.c.project == project, o.c.sha256 == sha256)
+        if conn.execute(q).first() is not None:
+            return False
+        conn.execute(sa.insert(o).values(project=project, sha256=sha256, created_at=rows_mod.now()))
+        return True
 
 
 def stats(engine: sa.Engine, project: str) -> protocol.Stats:

@@ -102,9 +102,15 @@ def _relative_path(value: str) -> str:
     return value
 
 
-def _attribute_value(value: Any) -> Any:
-    # One function rather than a union of strict types: the error names what is allowed, and
-    # a whole number past 2**53 is refused instead of silently becoming a rounded float.
+def attribute_value(value: Any) -> Any:
+    """``value`` when it may be an attribute's value (true, false, a number, text or null).
+
+    One function rather than a union of strict types: the error names what is allowed, and a
+    whole number past 2**53 is refused instead of silently becoming a rounded float.
+
+    Raises:
+        ValueError: naming what is wrong.
+    """
     if value is None or value is True or value is False:
         return value
     if isinstance(value, int):
@@ -135,7 +141,7 @@ ImagePath = Annotated[
 ]
 AttributeValue = Annotated[
     Any,
-    pydantic.PlainValidator(_attribute_value),
+    pydantic.PlainValidator(attribute_value),
     pydantic.WithJsonSchema(
         {
             "anyOf": [
