@@ -54,7 +54,7 @@ def gateway_responses(cfg: config.GatewayConfig) -> dict[str, dict[str, Any]]:
         "Missing or invalid subscription key"
         + (", or a missing or invalid bearer token" if cfg.jwt.enabled else "")
         + f'. Body: "{answers.MISSING_KEY}" or "{answers.INVALID_KEY}"'
-        + (f' or "{answers.INVALID_JWT}"' if cfg.jwt.enabled else "")
+        + (f' or "{answers.MISSING_JWT}" or "{answers.INVALID_JWT}"' if cfg.jwt.enabled else "")
         + "."
     )
     return {
