@@ -192,7 +192,8 @@ def from_mapping(data: Any, source: str, base: pathlib.Path | None = None) -> Ga
     """Settings from parsed TOML/JSON; ``source`` names the file in errors."""
     reader = _Reader(source, base)
     table = reader.table(data, "")
-    reader.only(table, "", {f.name for f in dataclasses.fields(GatewayConfig)})
+    # ``[service]`` holds the service's own limits (read by ``labeler serve``, not the gateway).
+    reader.only(table, "", {f.name for f in dataclasses.fields(GatewayConfig)} | {"service"})
     default = GatewayConfig()
     return GatewayConfig(
         header_name=reader.text(table, "header_name", default.header_name, token=True),
