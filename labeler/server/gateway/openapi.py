@@ -64,7 +64,7 @@ def gateway_responses(cfg: config.GatewayConfig) -> dict[str, dict[str, Any]]:
             "not use this project (without Retry-After: do not retry).",
             {"Retry-After": _retry_after_header()},
         ),
-        "404": _error_response(f'"{answers.NOT_FOUND}": unknown path or API version.', {}),
+        "404": _error_response(f'"{answers.NOT_FOUND}": unknown path, method or API version.', {}),
         "429": _error_response(
             "Rate limit is exceeded: wait Retry-After seconds and call again.",
             {"Retry-After": _retry_after_header()},
