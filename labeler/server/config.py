@@ -7,7 +7,7 @@ too), or their defaults::
     [service]
     max_body_bytes = 16777216     # largest JSON request body: 413 above it
     max_image_bytes = 536870912   # largest image upload: 413 above it
-    export_slots = 2              # exports built at once by one process: 503 + Retry-After past it
+    export_slots = 1              # exports built at once by one process: 503 + Retry-After past it
     export_retry_after = 30       # seconds an export refused for a busy server is told to wait
 
 The protocol's own limits (records per push and per page, bytes per record and per page, points
@@ -62,7 +62,7 @@ class ServerSettings:
     gateway_config_path: Path | None = None
     max_body_bytes: int = 16 * 1024 * 1024
     max_blob_bytes: int = 512 * 1024 * 1024
-    export_slots: int = 2
+    export_slots: int = 1
     export_retry_after: int = 30
 
     def resolved_blobs_dir(self) -> Path:
