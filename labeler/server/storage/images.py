@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from labeler.domain import status as status_mod
 from labeler.server.storage import blobs as blobs_mod
@@ -82,8 +83,14 @@ def frames(conn: sa.Connection, project: str, shas: set[str]) -> dict[str, tuple
     i = tables.images
     out: dict[str, tuple[int, int]] = {}
     wanted = sorted(shas)
+    columns = (i.c.sha256, i.c.width, i.c.height)
+    if conn.dialect.name == "postgresql" and wanted:
+        # One array parameter, as in ``rows.current``: PostgreSQL plans 500 parameters slowly.
+        param = sa.bindparam("shas", wanted, type_=postgresql.ARRAY(sa.String))
+        q = sa.select(*columns).where(i.c.project == project, i.c.sha256 == sa.any_(param))
+        return {sha: (int(w), int(h)) for sha, w, h in conn.execute(q)}
     for start in range(0, len(wanted), 500):
-        q = sa.select(i.c.sha256, i.c.width, i.c.height).where(
+        q = sa.select(*columns).where(
             i.c.project == project, i.c.sha256.in_(wanted[start : start + 500])
         )
         out.update((sha, (int(w), int(h))) for sha, w, h in conn.execute(q))

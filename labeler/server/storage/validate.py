@@ -61,14 +61,17 @@ def parse(record: protocol.Record, role: Role) -> protocol.RecordData:
         data = protocol.parse_data(record.kind, record.data)
     except pydantic.ValidationError as exc:
         raise Rejected(f"{record.kind.value} data: {fields.first_error(exc)}") from None
-    if isinstance(data, protocol.AnnotationData):
-        pass  # the wire model says all about a geometry; the frame is checked in ``check``
-    elif isinstance(data, protocol.ImageStatusData):
+    # An annotation's geometry needs no more here (the wire model says all of it); its image
+    # and frame are checked in ``check``.
+    if isinstance(data, protocol.ImageStatusData):
         _status(record, data, role)
     elif isinstance(data, protocol.ReviewActionData):
         if data.action is not protocol.ReviewKind.COMMENT and role.rank < Role.REVIEWER.rank:
             raise Rejected(f"{data.action.value} needs the reviewer role")
-    elif role is not Role.ADMIN:  # label_class, attribute_def
+    elif (
+        isinstance(data, protocol.LabelClassData | protocol.AttributeDefData)
+        and role is not Role.ADMIN
+    ):
         raise Rejected("changing the schema needs the admin role")
     return data
 
