@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import types
+import typing
 import uuid
 from typing import Any
 
@@ -14,10 +15,11 @@ import orjson
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from labeler.domain import geometry as geo
 from labeler.server import principal
-from labeler.server.storage import records, validate
+from labeler.server.storage import records, repair, validate
 from labeler.server.storage import rows as rows_mod
-from labeler.sync.wire import protocol, reading
+from labeler.sync.wire import protocol, reading, shapes
 from tests.server.conftest import CAT, sha
 
 SHA = sha(1)
@@ -200,3 +202,13 @@ def test_a_client_sets_aside_exactly_what_a_server_would_refuse(
     except ValueError:
         readable = False
     assert (unchecked.id in [u.id for u in page.unreadable]) is not readable
+
+
+def test_every_shape_kind_has_its_wire_member_frame_and_repair() -> None:
+    """A new shape kind is one more member of the wire union: this names what is missing."""
+    members = typing.get_args(typing.get_args(protocol.AnnotationKinds)[0])
+    on_the_wire = {typing.get_args(m.model_fields["kind"].annotation)[0] for m in members}
+    assert on_the_wire == set(geo.ShapeKind)
+    with_geometry = {k for k in geo.ShapeKind if k is not geo.ShapeKind.TAG}
+    assert set(shapes.EXTENTS) == with_geometry  # the server checks each one's frame
+    assert set(repair._GEOMETRIES) == {k.value for k in geo.ShapeKind}  # and can repair it

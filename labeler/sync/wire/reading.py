@@ -136,7 +136,10 @@ def push_response(content: bytes) -> protocol.PushResponse:
     results: list[protocol.PushResult] = []
     for item in raw["results"]:
         try:
-            results.append(protocol.PushResult.model_validate(item))
+            found = protocol.PushResult.model_validate(item)
+            # An older server's reason may quote a lone surrogate it was sent: kept printable.
+            reason = fields.printable(found.reason, 2000) if found.reason else found.reason
+            results.append(found.model_copy(update={"reason": reason}))
             continue
         except pydantic.ValidationError as exc:
             why = fields.first_error(exc)
