@@ -1,12 +1,14 @@
 """Sync service throughput: push and pull records/s with 1 and 8 concurrent clients.
 
 The service runs as deployed with its built-in gateway, every check on: a subscription key,
-a signed bearer token (JWT validation against a local key set), the rate limit and the quota
-(both counted in the database, set high enough never to refuse). Each figure is printed beside
-a bare FastAPI endpoint measured in the same run on the same kind of database: it validates
-the same batches with the same pydantic models and bulk-inserts them (and pages them back
-out) with no gateway, conflict checks, revisions, idempotency or authorship. The ratio is what
-the service's guarantees cost. Both servers listen with TCP_NODELAY, as ``labeler serve`` does.
+a signed bearer token (JWT validation against a local key set), the sliding-window rate limit
+and the aligned quota (both counted in the database, set high enough never to refuse), and the
+service's limits (body size, bytes per record, points per polygon, the image's frame, feed
+pages bounded by bytes). Each figure is printed beside a bare FastAPI endpoint measured in the
+same run on the same kind of database: it validates the same batches with the same wire model
+and bulk-inserts them (and pages them back out) with no gateway, limits, conflict checks,
+revisions, idempotency or authorship. The ratio is what the service's guarantees cost. Both
+servers listen with TCP_NODELAY, as ``labeler serve`` does.
 
     python -m benchmarks.sync_service [--records 16000] [--batch 500] [--clients 1 8]
                                       [--rounds 3]
@@ -40,6 +42,7 @@ from labeler.sync.wire import client as client_mod
 from labeler.sync.wire import protocol
 
 CLASS_ID = uuid.UUID("00000000-0000-4000-8000-00000000be01")
+IMAGE_WIDTH = 100_000  # wide enough for the boxes ``records`` places along x
 WHEN = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
 
 
@@ -72,7 +75,7 @@ def bare_app(db_url: str) -> Any:
             {
                 "id": str(r.id),
                 "kind": r.kind.value,
-                "data": protocol.AnnotationData.model_validate(r.data).model_dump_json(),
+                "data": protocol.parse_data(r.kind, r.data).model_dump_json(),
             }
             for r in batch.records
         ]
@@ -180,6 +183,16 @@ def measure_service(
                 base_version=0,
                 classes=[protocol.LabelClass(id=CLASS_ID, name="thing", color="#e6194b")],
             ),
+        )
+        # Labels go on images of the manifest, within their frame.
+        admin.upsert_images(
+            project,
+            [
+                protocol.ImageIn(
+                    sha256=f"{i:064x}", rel_path=f"{i}.jpg", width=IMAGE_WIDTH, height=1000
+                )
+                for i in range(1000)
+            ],
         )
     per_client = [records(total // clients) for _ in range(clients)]
 

@@ -191,6 +191,7 @@ def _report_lines(report: sync.SyncReport) -> list[str]:
     ]
     lines += [f"  rejected {r.kind} {r.record_id}: {r.reason}" for r in report.rejected[:50]]
     lines += [f"  schema: {n.text}" for n in report.schema_notes]
+    lines += [f"  {u.text}" for u in report.unreadable[:50]]
     if report.parked:
         lines.append(f"  {report.parked} changes wait for images not on this workstation")
     if report.open_conflicts:
@@ -231,7 +232,13 @@ def _sync_forever(project: project_mod.Project, args: argparse.Namespace) -> int
             print(f"offline ({exc}); next try in {wait:.0f} s", file=sys.stderr)
         else:
             wait = interval
-            if report.pushed or report.pulled or report.conflicts or report.rejected:
+            if (
+                report.pushed
+                or report.pulled
+                or report.conflicts
+                or report.rejected
+                or report.unreadable
+            ):
                 common.emit(args, report.to_json(), "\n".join(_report_lines(report)))
         sys.stdout.flush()
         _pause(wait)

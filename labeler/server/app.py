@@ -7,7 +7,7 @@ from typing import Any
 import fastapi
 
 from labeler.server import config as config_mod
-from labeler.server import deps, errors, limits
+from labeler.server import deps, errors, limits, slots
 from labeler.server.routes import (
     blobs,
     changes,
@@ -46,23 +46,23 @@ def _document_record_data(app: fastapi.FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         doc = original()
         schemas = doc.setdefault("components", {}).setdefault("schemas", {})
-        for model in protocol.DATA_MODELS.values():
-            if model.__name__ in schemas:
-                continue
-            found = model.model_json_schema(ref_template="#/components/schemas/{model}")
-            for name, sub in found.pop("$defs", {}).items():
-                schemas.setdefault(name, sub)
-            schemas[model.__name__] = found
+        for name, found in protocol.data_schemas("#/components/schemas/{model}").items():
+            schemas.setdefault(name, found)
         return doc
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(settings: config_mod.ServerSettings) -> fastapi.FastAPI:
-    """Build the service: upgrade the database, mount the routes, install the gateway."""
+    """Build the service: upgrade the database, mount the routes, install the gateway.
+
+    Raises:
+        config_mod.SettingsError: the settings file's ``[service]`` table is wrong.
+    """
+    settings = settings.with_file_limits()
     engine = db.create_engine(settings.db_url)
-    db.upgrade(engine)
     blobs_dir = settings.resolved_blobs_dir()
+    db.upgrade(engine, blobs_dir)
     blobs_dir.mkdir(parents=True, exist_ok=True)
     app = fastapi.FastAPI(
         title="labeler sync API",
@@ -73,7 +73,10 @@ def create_app(settings: config_mod.ServerSettings) -> fastapi.FastAPI:
         redoc_url=None,
     )
     app.state.labeler = deps.ServiceState(
-        settings=settings, engine=engine, blobs=blobs_mod.BlobStore(blobs_dir)
+        settings=settings,
+        engine=engine,
+        blobs=blobs_mod.BlobStore(blobs_dir),
+        exports=slots.Slots(settings.export_slots, settings.export_retry_after),
     )
     errors.install(app)
     for module in (health, projects, schema, images, blobs, changes, push, review, stats, export):

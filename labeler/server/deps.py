@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from labeler.server import config as config_mod
 from labeler.server import principal as principal_mod
+from labeler.server import slots as slots_mod
 from labeler.server.storage import blobs as blobs_mod
 
 Role = principal_mod.Role
@@ -22,6 +23,7 @@ class ServiceState:
     settings: config_mod.ServerSettings
     engine: sa.Engine
     blobs: blobs_mod.BlobStore
+    exports: slots_mod.Slots
 
 
 # The dependencies are ``async`` although they never wait: FastAPI runs a plain ``def``

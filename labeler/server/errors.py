@@ -11,14 +11,16 @@ from fastapi import exceptions as fastapi_exc
 from starlette import exceptions as starlette_exc
 
 from labeler.server.storage import errors as storage_errors
-from labeler.sync.wire import protocol
+from labeler.sync.wire import fields, protocol
 
 log = logging.getLogger(__name__)
 
 
 def body(status: int, message: str) -> fastapi.responses.JSONResponse:
+    # A message may quote what the caller sent (a field name, say): escaped to valid text.
+    text = fields.printable(message, 2000)
     return fastapi.responses.JSONResponse(
-        protocol.ErrorBody(statusCode=status, message=message).model_dump(), status_code=status
+        protocol.ErrorBody(statusCode=status, message=text).model_dump(), status_code=status
     )
 
 

@@ -1,5 +1,7 @@
 """Keeping a long-running service's tables from growing without end.
 
+Each round first checks the feed written since the last round against the wire model and
+repairs what an older server stored unchecked (``storage.repair``); then it trims what grows.
 Two things grow with every push: the Idempotency-Keys (one stored answer per batch) and the
 change feed (every version of every record). Keys are needed only while a client may still
 retry a batch — minutes — so they are forgotten after ``keep_keys_hours``. Feed rows that a newer
@@ -22,7 +24,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
-from labeler.server.storage import records, tables
+from labeler.server.storage import records, repair, tables
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +39,22 @@ class Policy:
 class Report:
     keys_expired: int
     feed_rows_removed: dict[str, int]  # by project
+    repaired: dict[str, repair.Repaired] = dataclasses.field(default_factory=dict)
 
     def text(self) -> str:
         rows = sum(self.feed_rows_removed.values())
-        return (
+        lines = [
             f"{self.keys_expired} idempotency keys expired, {rows} superseded feed rows removed "
             f"in {len(self.feed_rows_removed)} projects"
-        )
+        ]
+        for project, done in self.repaired.items():
+            if done.history or done.current or done.beyond:
+                lines.append(
+                    f"{project}: {done.history} unreadable versions repaired in place, "
+                    f"{done.current} records given a repaired version"
+                )
+            lines += [f"{project}: cannot repair {why}" for why in done.beyond[:50]]
+        return "\n".join(lines)
 
 
 def _horizon(engine: sa.Engine, project: str, cutoff: dt.datetime) -> int | None:
@@ -66,12 +77,15 @@ def run_once(engine: sa.Engine, policy: Policy, now: dt.datetime | None = None) 
     with engine.connect() as conn:
         projects = list(conn.execute(sa.select(tables.projects.c.name)).scalars())
     removed: dict[str, int] = {}
+    repaired: dict[str, repair.Repaired] = {}
     for project in projects:
+        # Repair first: compaction keeps the newest version of each record, the repaired one.
+        repaired[project] = repair.check(engine, project)
         below = _horizon(engine, project, cutoff)
         # Nothing newer than the cutoff: everything older than the head may go (compact keeps
         # the newest version of every record whatever its age).
         removed[project] = records.compact(engine, project, below if below is not None else 2**62)
-    return Report(expired, removed)
+    return Report(expired, removed, repaired)
 
 
 class Maintainer:

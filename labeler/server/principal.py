@@ -18,6 +18,8 @@ SCOPE_KEY = "labeler.principal"
 USER_HEADER = "x-labeler-user"
 ROLES_HEADER = "x-labeler-roles"
 PROJECTS_HEADER = "x-labeler-projects"
+#: The APIM subscription's id (what Idempotency-Keys are scoped by); optional.
+SUBSCRIPTION_HEADER = "x-labeler-subscription"
 
 
 class Role(enum.StrEnum):
@@ -49,6 +51,12 @@ class Principal:
     projects: frozenset[str] | None = None
     key_id: str | None = None
 
+    @property
+    def scope(self) -> str:
+        """What the caller's Idempotency-Keys belong to: the subscription, whose id nobody else
+        holds, rather than the display name, which two subscriptions (or tokens) may share."""
+        return f"sub:{self.key_id}" if self.key_id else f"name:{self.name}"
+
     def may(self, needed: Role, project: str | None = None) -> bool:
         """True when the caller has at least ``needed`` on ``project`` (None: any project)."""
         if self.role.rank < needed.rank:
@@ -67,4 +75,5 @@ def from_trusted_headers(headers: Mapping[str, str]) -> Principal | None:
         return None
     raw = headers.get(PROJECTS_HEADER, "").strip()
     projects = None if raw in ("", "*") else frozenset(p.strip() for p in raw.split(",") if p)
-    return Principal(name=name, role=role, projects=projects)
+    subscription = headers.get(SUBSCRIPTION_HEADER, "").strip() or None
+    return Principal(name=name, role=role, projects=projects, key_id=subscription)

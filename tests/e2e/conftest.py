@@ -118,10 +118,15 @@ def service(tmp_path: Path) -> Iterator[Service]:
         yield svc
 
 
+#: The team's images (width, height).
+IMAGE_SIZE = (320, 240)
+
+
 @pytest.fixture(scope="session")
 def shared_images(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("team-images")
-    images.distinct_jpegs(folder, IMAGES)
+    # Large enough for every box the tests draw: the service refuses shapes outside the frame.
+    images.distinct_jpegs(folder, IMAGES, size=IMAGE_SIZE)
     return folder
 
 

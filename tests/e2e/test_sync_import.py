@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from labeler.services import importing, review
-from tests.e2e.conftest import WorkstationFactory
+from tests.e2e.conftest import IMAGE_SIZE, WorkstationFactory
 
 
 def test_a_status_an_import_set_reaches_the_team(
@@ -24,7 +24,14 @@ def test_a_status_an_import_set_reaches_the_team(
     dataset.write_text(
         json.dumps(
             {
-                "images": [{"id": 1, "file_name": "img_0000.jpg", "width": 48, "height": 32}],
+                "images": [
+                    {
+                        "id": 1,
+                        "file_name": "img_0000.jpg",
+                        "width": IMAGE_SIZE[0],
+                        "height": IMAGE_SIZE[1],
+                    }
+                ],
                 "annotations": [],
                 "categories": [{"id": 1, "name": "cat"}],
             }

@@ -142,6 +142,11 @@ def sha(n: int) -> str:
     return f"{n:064x}"
 
 
+def image_in(n: int, width: int = 640, height: int = 480) -> protocol.ImageIn:
+    """Image ``n`` of a manifest (its SHA-256 is ``sha(n)``)."""
+    return protocol.ImageIn(sha256=sha(n), rel_path=f"img{n}.jpg", width=width, height=height)
+
+
 @pytest.fixture
 def project(admin: client_mod.SyncClient) -> str:
     """A project with two classes (cat, dog) and three images."""
@@ -158,13 +163,7 @@ def project(admin: client_mod.SyncClient) -> str:
             tasks=protocol.TaskKinds(shapes=["box", "polygon"]),
         ),
     )
-    admin.upsert_images(
-        name,
-        [
-            protocol.ImageIn(sha256=sha(i), rel_path=f"img{i}.jpg", width=640, height=480)
-            for i in range(1, 4)
-        ],
-    )
+    admin.upsert_images(name, [image_in(i) for i in range(1, 4)])
     return name
 
 

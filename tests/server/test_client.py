@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Callable
 from pathlib import Path
 
+import pydantic
 import pytest
 
 from labeler.server import principal
@@ -13,8 +15,9 @@ from labeler.server.gateway import keys
 from labeler.server.storage import db
 from labeler.sync.wire import client as client_mod
 from labeler.sync.wire import errors as sync_errors
+from labeler.sync.wire import protocol, reading
 from tests.server import live
-from tests.server.conftest import box, pull_all
+from tests.server.conftest import box, image_in, pull_all
 
 
 def _keys(server: live.LiveServer, *people: tuple[str, principal.Role]) -> list[str]:
@@ -34,6 +37,7 @@ def test_a_subscription_key_identifies_the_author(
     )
     with client_mod.SyncClient(server.url, key=admin_key) as admin:
         admin.create_project("pets")
+        admin.upsert_images("pets", [image_in(1)])
     with client_mod.SyncClient(server.url, key=ana_key) as ana:
         ana.push("pets", [box(1, None)])
         assert [r.author for r in pull_all(ana, "pets")] == ["ana"]
@@ -87,3 +91,32 @@ def test_errors_carry_the_servers_message(admin: client_mod.SyncClient) -> None:
     assert err.value.message == "no project 'missing'"
     assert admin.health().status == "ok"
     assert admin.ready().database in ("sqlite", "postgresql")
+
+
+def test_a_push_answer_from_an_older_server_is_read_result_by_result() -> None:
+    """A conflict copy no client reads (an older server's) becomes a refusal saying why, and a
+    reason quoting a lone surrogate is kept printable; the other results read as sent."""
+    copy = {
+        "id": "00000000-0000-4000-8000-000000000002", "kind": "annotation",
+        "base_revision": None, "deleted": False, "updated_at": "2026-01-01T00:00:00Z",
+        "data": {}, "revision": 3, "author": "a\x00", "server_time": "2026-01-01T00:00:00Z",
+    }  # fmt: skip
+    body = json.dumps(
+        {
+            "results": [
+                {"id": copy["id"], "outcome": "conflict", "server": copy},
+                {"id": "00000000-0000-4000-8000-000000000001", "outcome": "rejected",
+                 "reason": "bad \ud800"},
+                {"id": "00000000-0000-4000-8000-000000000003", "outcome": "applied",
+                 "revision": 3},
+            ],
+            "head": 3,
+        }
+    ).encode()  # fmt: skip
+    with pytest.raises(pydantic.ValidationError):
+        protocol.PushResponse.model_validate_json(body)  # the strict reader refuses it whole
+    results = reading.push_response(body).results
+    assert [r.outcome for r in results] == ["rejected", "rejected", "applied"]
+    assert "server's copy of this record cannot be read" in (results[0].reason or "")
+    assert results[1].reason == "bad \\ud800"
+    assert results[2].revision == 3

@@ -112,6 +112,7 @@ def test_two_service_processes_on_one_database_keep_one_order(
     project = conftest.unique("shared")
     with client_mod.SyncClient(servers[0].url, headers=headers) as admin:
         admin.create_project(project)
+        admin.upsert_images(project, [conftest.image_in(1)])
     ids: list[uuid.UUID] = []
     lock = threading.Lock()
     errors: list[BaseException] = []

@@ -55,6 +55,7 @@ def test_acknowledged_pushes_survive_sigkill(db_url: str, tmp_path: Path) -> Non
                 classes=[protocol.LabelClass(id=conftest.CAT, name="cat", color="#e6194b")],
             ),
         )
+        admin.upsert_images("pets", [conftest.image_in(1)])
 
         def pusher() -> None:
             c = client_mod.SyncClient(url, headers=headers, timeout=10)

@@ -57,8 +57,14 @@ def test_coco_export_holds_finished_images_their_boxes_and_bytes(
         ],
     )
     done, untouched = box(1, CAT), box(1, DOG)
-    done = done.model_copy(update={"data": {**done.data, "image_sha256": shas[0]}})
-    untouched = untouched.model_copy(update={"data": {**untouched.data, "image_sha256": shas[1]}})
+    # The box reaches a little (within the server's tolerance) past the 48-pixel-high image.
+    reaching = {"x": 10.0, "y": 20.0, "w": 30.0, "h": 28.8}
+    done = done.model_copy(
+        update={"data": {**done.data, "image_sha256": shas[0], "geometry": reaching}}
+    )
+    untouched = untouched.model_copy(
+        update={"data": {**untouched.data, "image_sha256": shas[1], "geometry": reaching}}
+    )
     finished = status(1, "done").model_copy(
         update={
             "id": protocol.image_status_id(shas[0]),
@@ -84,7 +90,7 @@ def test_coco_export_holds_finished_images_their_boxes_and_bytes(
         assert copied and zf.read(copied[0]) == red
     # Only the finished image is exported; the untouched one is not "no objects".
     assert [i["file_name"].rsplit("/", 1)[-1] for i in coco["images"]] == ["red.jpg"]
-    # The box reaches past the 48-pixel-high image: the writer clips it to the frame.
+    # The writer clips the box to the frame.
     assert [a["bbox"] for a in coco["annotations"]] == [[10.0, 20.0, 30.0, 28.0]]
     assert {c["name"]: c["id"] for c in coco["categories"]} == {"cat": 1, "dog": 2}
     assert manifest["data_revision"] == answer.head

@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 
 import pytest
+import requests
 
 from labeler.server.storage import db, records
 from labeler.sync.wire import client as client_mod
@@ -99,3 +100,25 @@ def test_cursors_of_another_epoch_project_or_shape_are_refused(
     with pytest.raises(sync_errors.ApiError) as err:
         admin.changes(project, "not-a-cursor")
     assert err.value.status == 422
+
+
+def test_a_poller_asking_to_restart_reads_from_the_start_instead_of_410(
+    server: live.LiveServer, admin: client_mod.SyncClient, project: str
+) -> None:
+    stale = records.encode_cursor(project, 0, "a-previous-life")
+    reply = requests.get(
+        f"{server.url}/v1/projects/{project}/changes",
+        params={"cursor": stale, "on_stale_cursor": "restart"},
+        headers=conftest.caller_headers("alice", "admin"),
+        timeout=30,
+    )
+    assert reply.status_code == 200
+    page = protocol.ChangePage.model_validate_json(reply.content)
+    assert [r.revision for r in page.records] == [r.revision for r in pull_all(admin, project)]
+    plain = requests.get(
+        f"{server.url}/v1/projects/{project}/changes",
+        params={"cursor": stale},
+        headers=conftest.caller_headers("alice", "admin"),
+        timeout=30,
+    )
+    assert plain.status_code == 410  # the sync client's own resync stays as it was

@@ -49,7 +49,9 @@ def _project(c: client_mod.SyncClient) -> str:
             tasks=protocol.TaskKinds(shapes=["box"]),
         ),
     )
-    c.upsert_images("pets", [protocol.ImageIn(sha256=sha(1), rel_path="a.jpg", width=9, height=9)])
+    c.upsert_images(
+        "pets", [protocol.ImageIn(sha256=sha(1), rel_path="a.jpg", width=64, height=64)]
+    )
     return "pets"
 
 

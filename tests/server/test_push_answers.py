@@ -60,12 +60,12 @@ def test_a_record_with_a_lone_surrogate_is_rejected_not_a_server_error(
     assert admin.get_project(project).head == results[0]["revision"]
 
 
-def test_a_conflict_copy_keeps_integers_past_64_bits(
+def test_a_conflict_copy_keeps_the_largest_exact_integer(
     client_for: conftest.ClientFactory, project: str
 ) -> None:
     ana, bob = client_for("ana", "annotator"), client_for("bob", "annotator")
     rid = uuid.uuid4()
-    big = 2**70 + 1
+    big = protocol.MAX_SAFE_INT
     first = ana.push(project, [box(1, rid=rid)]).results[0]
     assert first.outcome is Outcome.APPLIED
     edit = box(1, rid=rid, base=first.revision, x=7.0)
@@ -79,18 +79,30 @@ def test_a_conflict_copy_keeps_integers_past_64_bits(
     assert stale.server.data["attributes"]["count"] == big
 
 
+def test_an_integer_past_what_json_readers_keep_exact_is_refused_not_rounded(
+    admin: client_mod.SyncClient, project: str
+) -> None:
+    record = box(1)
+    record = record.model_copy(
+        update={"data": {**record.data, "attributes": {"count": protocol.MAX_SAFE_INT + 1}}}
+    )
+    result = admin.push(project, [record, box(2)]).results
+    assert [r.outcome for r in result] == [Outcome.REJECTED, Outcome.APPLIED]
+    assert "attributes.count" in (result[0].reason or "")
+
+
 def test_a_batch_of_the_largest_size_is_applied_in_order(
     admin: client_mod.SyncClient, project: str
 ) -> None:
     head = admin.get_project(project).head
-    batch = [box(1 + i % 3, x=float(i)) for i in range(protocol.MAX_PUSH_RECORDS)]
+    batch = [box(1 + i % 3, x=i / 2) for i in range(protocol.MAX_PUSH_RECORDS)]
     answer = admin.push(project, batch, idempotency_key=str(uuid.uuid4()))
     assert [r.revision for r in answer.results] == list(range(head + 1, head + 1 + len(batch)))
     assert answer.head == head + len(batch)
     feed = conftest.pull_all(admin, project)
     assert [r.id for r in feed[-len(batch) :]] == [r.id for r in batch]
     assert [r.data["geometry"]["x"] for r in feed[-len(batch) :]] == [
-        float(i) for i in range(len(batch))
+        i / 2 for i in range(len(batch))
     ]
 
 

@@ -133,7 +133,7 @@ def test_two_edits_of_one_record_in_one_batch_chain_their_revisions(
                     "geometry": {"points": [[0, 0], [5, 5]]},
                 },
             ),
-            "at least 3 points",
+            "at least 3 items",
         ),
         (box(1, rid=uuid.uuid4(), base=3), "not on the server"),
         (

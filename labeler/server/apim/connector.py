@@ -39,10 +39,14 @@ class Feed:
     Attributes:
         path_suffix: the feed operation's path ends with this.
         cursor_param: the query parameter taking the cursor.
+        stale_param: the query parameter asking for a restart instead of 410.
+        limit_param: the query parameter of the page size.
     """
 
     path_suffix: str = "/changes"
     cursor_param: str = "cursor"
+    stale_param: str = "on_stale_cursor"
+    limit_param: str = "limit"
 
 
 def _words(name: str) -> str:
@@ -125,12 +129,34 @@ def _add_trigger(doc: dict[str, Any], feed: Feed) -> str:
     op["x-ms-trigger-hint"] = "To see it work now, label or review an image in the project."
     op["x-ms-trigger-metadata"] = {"kind": "query", "mode": "polling"}
     for param in op.get("parameters", []):
-        if param.get("name") == feed.cursor_param and param.get("in") == "query":
+        if param.get("in") != "query":
+            continue
+        name = param.get("name")
+        if name == feed.cursor_param:
             param["x-ms-visibility"] = "internal"
             param["description"] = "Where the last check stopped (managed by the trigger)."
             # The next call passes the previous answer's cursor back: the polling state.
             param["x-ms-trigger-value"] = {"value-collection": items, "value-path": cursor}
+        elif name == feed.stale_param:
+            # After a long idle time the cursor is too old for the feed (410): start over
+            # instead of failing every poll from then on.
+            param["x-ms-visibility"] = "internal"
+            param["default"] = "restart"
+            param["description"] = "Starts over when the trigger was idle too long (managed)."
+        elif name == feed.limit_param:
+            param["x-ms-visibility"] = "internal"  # the feed's own page size; not a choice
     return path
+
+
+def _visibility(doc: dict[str, Any]) -> None:
+    """Every parameter says how the designer shows it: required ones up front, the others
+    under advanced options; the trigger's own (set above) stay internal."""
+    for item in doc["paths"].values():
+        for op in item.values():
+            for param in op.get("parameters", []):
+                if "$ref" in param or "x-ms-visibility" in param:
+                    continue
+                param["x-ms-visibility"] = "important" if param.get("required") else "advanced"
 
 
 def build(
@@ -181,6 +207,7 @@ def build(
                     op["parameters"].remove(param)
     _describe_operations(doc)
     _add_trigger(doc, feed or Feed())
+    _visibility(doc)
     properties = {
         "properties": {
             "connectionParameters": {

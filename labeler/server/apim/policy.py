@@ -27,6 +27,12 @@ ALL_PROJECTS_GROUP = "labeler-projects-all"
 JWT_VARIABLE = "labeler-jwt"
 _ROLES = [r.value for r in principal.Role]
 _SANE_ID = "^[A-Za-z0-9._:\\-]{1,128}$"
+_TRUSTED = (
+    principal.USER_HEADER,
+    principal.ROLES_HEADER,
+    principal.PROJECTS_HEADER,
+    principal.SUBSCRIPTION_HEADER,
+)
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -180,46 +186,53 @@ def _set_header(parent: ET.Element, name: str, value: str | None, action: str) -
         _sub(header, "value", value)
 
 
-def build(cfg: config.GatewayConfig) -> ET.Element:
-    """The ``<policies>`` element for the labeler API."""
-    root = ET.Element("policies")
-    inbound = _sub(root, "inbound")
-    _sub(inbound, "base")
-    inbound.append(
-        ET.Comment(
-            " Set on the API: subscription required, with subscriptionKeyParameterNames "
-            f'header="{cfg.header_name}" and query="{cfg.query_name}"; '
-            f"only the {cfg.api_prefix} version is published. "
-        )
+def _open_paths_condition(cfg: config.GatewayConfig) -> str:
+    # The operation's template is its path in the imported OpenAPI document, whatever URL
+    # suffix the API is published under.
+    paths = ", ".join(json.dumps(p) for p in cfg.open_paths)
+    return f"@(new [] {{ {paths} }}.Contains(context.Operation.UrlTemplate))"
+
+
+def _missing_token(parent: ET.Element) -> None:
+    when = _sub(
+        _sub(parent, "choose"),
+        "when",
+        condition='@(string.IsNullOrEmpty(context.Request.Headers.GetValueOrDefault("Authorization", "").Trim()))',
     )
-    _set_header(inbound, "x-request-id", _request_id_expression(), "override")
-    for name in (principal.USER_HEADER, principal.ROLES_HEADER, principal.PROJECTS_HEADER):
-        _set_header(inbound, name, None, "delete")  # never trust a caller's own
-    choose = _sub(inbound, "choose")
-    missing = _sub(choose, "when", condition="@(context.Subscription == null)")
+    _return_error(
+        when, 401, answers.MISSING_JWT, {"WWW-Authenticate": 'Bearer error="invalid_request"'}
+    )
+
+
+def _keyed(parent: ET.Element, cfg: config.GatewayConfig) -> None:
+    """What every call but the open paths goes through: key, token, limits, role and scope."""
+    missing = _sub(_sub(parent, "choose"), "when", condition="@(context.Subscription == null)")
     challenge = _challenge(cfg)
     _return_error(missing, 401, answers.MISSING_KEY, {"WWW-Authenticate": challenge})
     if cfg.jwt.enabled:
-        _validate_jwt(inbound, cfg.jwt)
+        _missing_token(parent)
+        _validate_jwt(parent, cfg.jwt)
     if cfg.rate_limit.enabled:
         _sub(
-            inbound,
+            parent,
             "rate-limit-by-key",
             calls=str(cfg.rate_limit.calls),
             renewal_period=str(cfg.rate_limit.renewal_period),
             counter_key="@(context.Subscription.Id)",
         )
     if cfg.quota.enabled:
-        _sub(
-            inbound,
+        quota = _sub(
+            parent,
             "quota-by-key",
             calls=str(cfg.quota.calls),
             renewal_period=str(cfg.quota.renewal_period),
             counter_key="@(context.Subscription.Id)",
         )
-    _sub(inbound, "set-variable", name="labeler-role", value=_role_expression(cfg))
-    _sub(inbound, "set-variable", name="labeler-projects", value=_projects_expression())
-    scope = _sub(_sub(inbound, "choose"), "when")
+        if cfg.quota.first_period_start != config.APIM_FIRST_PERIOD_START:
+            quota.set("first-period-start", cfg.quota.first_period_start)
+    _sub(parent, "set-variable", name="labeler-role", value=_role_expression(cfg))
+    _sub(parent, "set-variable", name="labeler-projects", value=_projects_expression())
+    scope = _sub(_sub(parent, "choose"), "when")
     scope.set(
         "condition",
         '@(string.IsNullOrEmpty((string)context.Variables["labeler-role"])'
@@ -228,20 +241,44 @@ def build(cfg: config.GatewayConfig) -> ET.Element:
     _return_error(
         scope, 403, "Access denied: this subscription has no labeler role or project.", {}
     )
-    _set_header(inbound, principal.USER_HEADER, _user_expression(cfg), "override")
+    _set_header(parent, principal.USER_HEADER, _user_expression(cfg), "override")
     _set_header(
-        inbound,
-        principal.ROLES_HEADER,
-        '@((string)context.Variables["labeler-role"])',
-        "override",
+        parent, principal.ROLES_HEADER, '@((string)context.Variables["labeler-role"])', "override"
     )
     _set_header(
-        inbound,
+        parent,
         principal.PROJECTS_HEADER,
         '@((string)context.Variables["labeler-projects"])',
         "override",
     )
-    _set_header(inbound, cfg.header_name, None, "delete")  # the key stays at the gateway
+    # Idempotency-Keys belong to the subscription, whose id no other caller has.
+    _set_header(parent, principal.SUBSCRIPTION_HEADER, "@(context.Subscription.Id)", "override")
+    _set_header(parent, cfg.header_name, None, "delete")  # the key stays at the gateway
+
+
+def build(cfg: config.GatewayConfig) -> ET.Element:
+    """The ``<policies>`` element for the labeler API."""
+    root = ET.Element("policies")
+    inbound = _sub(root, "inbound")
+    _sub(inbound, "base")
+    inbound.append(
+        ET.Comment(
+            " Set on the API: subscription NOT required (this policy asks for the key itself, "
+            "so that the open paths below answer without one, as the built-in gateway does), "
+            f'subscriptionKeyParameterNames header="{cfg.header_name}" and '
+            f'query="{cfg.query_name}"; only the {cfg.api_prefix} version is published. '
+        )
+    )
+    _set_header(inbound, "x-request-id", _request_id_expression(), "override")
+    for name in _TRUSTED:
+        _set_header(inbound, name, None, "delete")  # never trust a caller's own
+    choose = _sub(inbound, "choose")
+    if cfg.open_paths:
+        is_open = _sub(choose, "when", condition=_open_paths_condition(cfg))
+        is_open.append(ET.Comment(" health and readiness probes: no key, no limits "))
+        _keyed(_sub(choose, "otherwise"), cfg)
+    else:
+        _keyed(_sub(choose, "when", condition="@(true)"), cfg)
     _sub(_sub(root, "backend"), "base")
     echo = (
         '@(context.Request.Headers.GetValueOrDefault("x-request-id", context.RequestId.ToString()))'

@@ -347,6 +347,32 @@ def _known(
     return [r for r in requirements if all(name in definitions for name in r)]
 
 
+def _polymorphism(definitions: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """A 3.1 discriminated ``oneOf`` as 2.0 says it: the union becomes a base definition with
+    the ``discriminator`` property, and each member ``allOf`` the base and its own schema,
+    named by ``x-ms-discriminator-value`` (a member's name need not be its value)."""
+    for name, original in schemas.items():
+        found = original.get("discriminator") if isinstance(original, dict) else None
+        if not isinstance(found, dict) or not isinstance(found.get("mapping"), dict):
+            continue
+        prop = found.get("propertyName")
+        if not isinstance(prop, str) or name not in definitions:
+            continue
+        mapping: dict[str, str] = found["mapping"]
+        base = definitions[name]
+        base["type"] = "object"
+        base["discriminator"] = prop
+        base["required"] = [prop]
+        base["properties"] = {prop: {"type": "string", "enum": list(mapping)}}
+        for value, ref in mapping.items():
+            member = ref.rsplit("/", 1)[1]
+            if member in definitions and "allOf" not in definitions[member]:
+                definitions[member] = {
+                    "allOf": [{"$ref": f"#/definitions/{name}"}, definitions[member]],
+                    "x-ms-discriminator-value": value,
+                }
+
+
 def openapi31_to_swagger2(doc: dict[str, Any]) -> dict[str, Any]:
     """The same API described as Swagger 2.0.
 
@@ -389,6 +415,7 @@ def openapi31_to_swagger2(doc: dict[str, Any]) -> dict[str, Any]:
     out["definitions"] = {
         name: convert_schema(schema) for name, schema in components.get("schemas", {}).items()
     }
+    _polymorphism(out["definitions"], components.get("schemas", {}))
     if components.get("responses"):
         out["responses"] = {k: convert_response(v) for k, v in components["responses"].items()}
     if components.get("parameters"):

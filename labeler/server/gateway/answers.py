@@ -19,6 +19,10 @@ INVALID_KEY = (
     "Make sure to provide a valid key for an active subscription."
 )
 INVALID_JWT = "Invalid JWT."
+MISSING_JWT = (
+    "Access denied due to missing bearer token. "
+    "Make sure to include an access token in the Authorization header (Bearer)."
+)
 NOT_FOUND = "Resource not found"
 
 
@@ -66,6 +70,10 @@ def invalid_key() -> Answer:
 
 def invalid_jwt() -> Answer:
     return Answer(401, INVALID_JWT)
+
+
+def missing_jwt() -> Answer:
+    return Answer(401, MISSING_JWT, (("WWW-Authenticate", 'Bearer error="invalid_request"'),))
 
 
 def not_found() -> Answer:

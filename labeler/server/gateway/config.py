@@ -9,13 +9,14 @@ Example (TOML)::
     query_name = "subscription-key"
     open_paths = ["/v1/health", "/v1/ready"]   # served without a key (and without limits)
 
-    [rate_limit]                     # rate-limit-by-key: calls per renewal period per key
+    [rate_limit]                     # rate-limit-by-key: calls per sliding window per key
     calls = 300
-    renewal_period = 60
+    renewal_period = 60              # 1 to 300 seconds, as APIM takes it
 
-    [quota]                          # quota-by-key: calls per longer period per key
+    [quota]                          # quota-by-key: calls per fixed, aligned period per key
     calls = 100000
-    renewal_period = 86400
+    renewal_period = 86400           # 300 seconds or more, as APIM takes it
+    first_period_start = "0001-01-01T00:00:00Z"   # periods follow one another from here
 
     [jwt]                            # optional Entra ID token check (validate-jwt)
     enabled = true
@@ -27,6 +28,7 @@ Example (TOML)::
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import pathlib
 import tomllib
@@ -53,16 +55,43 @@ class GatewayConfigError(ValueError):
         self.reason = reason
 
 
+#: APIM's quota periods start from here unless told otherwise (its documented default).
+APIM_FIRST_PERIOD_START = "0001-01-01T00:00:00Z"
+#: The periods APIM accepts, in seconds: ``rate-limit-by-key`` at most 300 (a sliding window);
+#: ``quota-by-key`` at least 300 (0, a quota that never renews, is not offered here).
+RATE_PERIODS = (1, 300)
+MIN_QUOTA_PERIOD = 300
+
+
+def _epoch_seconds(text: str) -> float:
+    """An ISO 8601 UTC time (``yyyy-MM-ddTHH:mm:ssZ``) as seconds since 1970, before it too."""
+    when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if when.tzinfo is None:
+        raise ValueError("no time zone")
+    return (when - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)).total_seconds()
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class LimitConfig:
-    """A per-key call counter: ``calls`` per ``renewal_period`` seconds (0 calls: off)."""
+    """A per-key call counter: ``calls`` per ``renewal_period`` seconds (0 calls: off).
+
+    Attributes:
+        first_period_start: where a quota's fixed periods are counted from (APIM's
+            ``first-period-start``); the rate limit's window slides and ignores it.
+    """
 
     calls: int
     renewal_period: int
+    first_period_start: str = APIM_FIRST_PERIOD_START
 
     @property
     def enabled(self) -> bool:
         return self.calls > 0
+
+    @property
+    def first_period_epoch(self) -> float:
+        """:attr:`first_period_start` in seconds since 1970."""
+        return _epoch_seconds(self.first_period_start)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -163,7 +192,8 @@ def from_mapping(data: Any, source: str, base: pathlib.Path | None = None) -> Ga
     """Settings from parsed TOML/JSON; ``source`` names the file in errors."""
     reader = _Reader(source, base)
     table = reader.table(data, "")
-    reader.only(table, "", {f.name for f in dataclasses.fields(GatewayConfig)})
+    # ``[service]`` holds the service's own limits (read by ``labeler serve``, not the gateway).
+    reader.only(table, "", {f.name for f in dataclasses.fields(GatewayConfig)} | {"service"})
     default = GatewayConfig()
     return GatewayConfig(
         header_name=reader.text(table, "header_name", default.header_name, token=True),
@@ -172,8 +202,8 @@ def from_mapping(data: Any, source: str, base: pathlib.Path | None = None) -> Ga
         open_paths=reader.texts(table, "open_paths", default.open_paths),
         project_path_prefix=reader.text(table, "project_path_prefix", default.project_path_prefix),
         realm=reader.text(table, "realm", default.realm),
-        rate_limit=reader.limit(table, "rate_limit", default.rate_limit),
-        quota=reader.limit(table, "quota", default.quota),
+        rate_limit=reader.rate_limit(table, default.rate_limit),
+        quota=reader.quota(table, default.quota),
         jwt=reader.jwt(table.get("jwt", {}), "jwt"),
     )
 
@@ -229,13 +259,46 @@ class _Reader:
             raise self.fail(key, f"expected a whole number ≥ {low}")
         return value
 
-    def limit(self, table: Mapping[str, Any], key: str, default: LimitConfig) -> LimitConfig:
+    def rate_limit(self, table: Mapping[str, Any], default: LimitConfig) -> LimitConfig:
+        key = "rate_limit"
         sub = self.table(table.get(key, {}), key)
         self.only(sub, key, {"calls", "renewal_period"})
-        return LimitConfig(
+        found = LimitConfig(
             calls=self._nested_int(sub, key, "calls", default.calls, 0),
             renewal_period=self._nested_int(sub, key, "renewal_period", default.renewal_period, 1),
         )
+        low, high = RATE_PERIODS
+        if not low <= found.renewal_period <= high:
+            raise self.fail(
+                f"{key}.renewal_period",
+                f"APIM's rate-limit-by-key takes {low} to {high} seconds (a sliding window); "
+                "limit longer periods with the quota",
+            )
+        return found
+
+    def quota(self, table: Mapping[str, Any], default: LimitConfig) -> LimitConfig:
+        key = "quota"
+        sub = self.table(table.get(key, {}), key)
+        self.only(sub, key, {"calls", "renewal_period", "first_period_start"})
+        start = self.text(sub, "first_period_start", default.first_period_start)
+        found = LimitConfig(
+            calls=self._nested_int(sub, key, "calls", default.calls, 0),
+            renewal_period=self._nested_int(sub, key, "renewal_period", default.renewal_period, 1),
+            first_period_start=start,
+        )
+        if found.renewal_period < MIN_QUOTA_PERIOD:
+            raise self.fail(
+                f"{key}.renewal_period",
+                f"APIM's quota-by-key takes periods of {MIN_QUOTA_PERIOD} seconds or more; "
+                "limit shorter bursts with the rate limit",
+            )
+        try:
+            found.first_period_epoch  # noqa: B018 - parsed here so a bad time fails at load
+        except ValueError:
+            raise self.fail(
+                f"{key}.first_period_start", "expected a UTC time such as 2026-01-01T00:00:00Z"
+            ) from None
+        return found
 
     def _nested_int(
         self, sub: Mapping[str, Any], key: str, name: str, default: int, low: int

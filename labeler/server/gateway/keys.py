@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from labeler.server import principal
 from labeler.server.gateway import tables
+from labeler.sync.wire import fields
 
 Which = Literal["primary", "secondary"]
 
@@ -142,6 +143,12 @@ def create(
     name = name.strip()
     if not name:
         raise ValueError("a subscription needs a name")
+    problem = fields.text_problem(name)
+    if problem is not None or len(name) > 200:
+        # The name is stamped as author on every change: it must travel as text.
+        raise ValueError(
+            f"a subscription's name must be text of at most 200 characters ({problem or 'too long'})"
+        )
     scope = None if projects is None else sorted({p.strip() for p in projects if p.strip()})
     primary, secondary = new_key(), new_key()
     sub_id = uuid.uuid4().hex

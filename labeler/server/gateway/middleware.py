@@ -1,8 +1,8 @@
 """The ASGI middleware that stands where Azure API Management stands in production.
 
 Order of checks, as APIM applies them: unknown path or API version (404, before any key check),
-open paths (health) pass, subscription key (401), bearer token when enabled (401), rate limit
-(429), quota (403), project scope (403). A request that passes reaches the routes with a
+open paths (health) pass, subscription key (401, saying whether it is missing or wrong), bearer
+token when enabled (401, likewise), rate limit (429), quota (403), project scope (403). A request that passes reaches the routes with a
 :class:`~labeler.server.principal.Principal` in its scope and without the key.
 """
 
@@ -25,7 +25,12 @@ from labeler.server.gateway import answers, config, keys, limits, tokens
 REQUEST_ID = "x-request-id"
 # A client's own id is kept only when it is short and plain, so logs cannot be forged with it.
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
-_TRUSTED = {principal.USER_HEADER, principal.ROLES_HEADER, principal.PROJECTS_HEADER}
+_TRUSTED = {
+    principal.USER_HEADER,
+    principal.ROLES_HEADER,
+    principal.PROJECTS_HEADER,
+    principal.SUBSCRIPTION_HEADER,
+}
 
 
 class GatewayMiddleware:
@@ -122,6 +127,8 @@ class GatewayMiddleware:
             return answers.invalid_key()
         caller = sub.as_principal()
         if self.validator is not None:
+            if not (authorization or "").strip():
+                return answers.missing_jwt()
             try:
                 caller = tokens.combine(caller, self.validator.validate(authorization))
             except tokens.TokenError:

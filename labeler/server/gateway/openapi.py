@@ -54,7 +54,7 @@ def gateway_responses(cfg: config.GatewayConfig) -> dict[str, dict[str, Any]]:
         "Missing or invalid subscription key"
         + (", or a missing or invalid bearer token" if cfg.jwt.enabled else "")
         + f'. Body: "{answers.MISSING_KEY}" or "{answers.INVALID_KEY}"'
-        + (f' or "{answers.INVALID_JWT}"' if cfg.jwt.enabled else "")
+        + (f' or "{answers.MISSING_JWT}" or "{answers.INVALID_JWT}"' if cfg.jwt.enabled else "")
         + "."
     )
     return {
@@ -64,7 +64,7 @@ def gateway_responses(cfg: config.GatewayConfig) -> dict[str, dict[str, Any]]:
             "not use this project (without Retry-After: do not retry).",
             {"Retry-After": _retry_after_header()},
         ),
-        "404": _error_response(f'"{answers.NOT_FOUND}": unknown path or API version.', {}),
+        "404": _error_response(f'"{answers.NOT_FOUND}": unknown path, method or API version.', {}),
         "429": _error_response(
             "Rate limit is exceeded: wait Retry-After seconds and call again.",
             {"Retry-After": _retry_after_header()},

@@ -27,8 +27,10 @@ subscriptions = sa.Table(
     sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
 )
 
-#: One row per counter key (``rate:<id>``, ``quota:<id>``): the current window and its count.
-#: Every server process increments the same row, so limits hold across processes.
+#: Call counters, shared by every server process so limits hold across them: ``quota:<id>`` is a
+#: fixed window (its start and count); ``rate:<calls>:<period>:<id>`` counts the calls let through
+#: and ``rate:...:<id>:<slot>`` keeps the time of one of them (``window_start``), a ring of
+#: ``calls`` slots (see ``limits``).
 counters = sa.Table(
     "labeler_gateway_counters",
     metadata,

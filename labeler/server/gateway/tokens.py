@@ -23,6 +23,7 @@ import jwt
 
 from labeler.server import principal
 from labeler.server.gateway import config
+from labeler.sync.wire import fields
 
 
 class TokenError(Exception):
@@ -134,8 +135,9 @@ class Validator:
         name = ""
         for claim in (self.cfg.name_claim, "preferred_username", "upn", "oid", "sub"):
             value = claims.get(claim)
-            if isinstance(value, str) and value.strip():
-                name = value.strip()
+            # The name is stamped as author: only a claim that travels as text will do.
+            if isinstance(value, str) and value.strip() and fields.text_problem(value) is None:
+                name = value.strip()[:400]
                 break
         if not name:
             raise TokenError("token names nobody")

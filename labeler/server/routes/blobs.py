@@ -21,13 +21,26 @@ def _known(svc: deps.ServiceState, project: str, sha256: str) -> None:
         raise fastapi.HTTPException(404, f"no image {sha256} in project {project!r}")
 
 
+def _held(svc: deps.ServiceState, project: str, sha256: str) -> int:
+    """The size of bytes this project holds; 404 alike whether another project has them or
+    nobody does, so a hash from an export's manifest tells nothing about other projects."""
+    _known(svc, project, sha256)
+    size = svc.blobs.size(sha256) if images_store.owns(svc.engine, project, sha256) else None
+    if size is None:
+        raise fastapi.HTTPException(
+            404, f"project {project!r} does not have the bytes of {sha256}; upload them"
+        )
+    return size
+
+
 @router.put(
     "/projects/{project}/blobs/{sha256}",
     operation_id="uploadImage",
     summary="Upload an image's bytes",
     description=(
         "Stores the bytes of an image of the manifest. The server checks they have the "
-        "SHA-256 of the path (422 if not) and the size limit (413). Needs the annotator role."
+        "SHA-256 of the path (422 if not) and the size limit (413). A project reads only bytes "
+        "uploaded to it, even when another project sent the same. Needs the annotator role."
     ),
     response_model=protocol.BlobStored,
     responses={
@@ -49,7 +62,7 @@ async def upload(
     try:
         async for chunk in request.stream():
             writer.write(chunk)
-        created = writer.finish()
+        writer.finish()
     except blobs_mod.TooLarge as exc:
         writer.abort()
         raise fastapi.HTTPException(413, str(exc)) from None
@@ -59,6 +72,10 @@ async def upload(
     except BaseException:
         writer.abort()
         raise
+    # The bytes are proven (hashed as they arrived): this project may read them from now on.
+    created = await fastapi.concurrency.run_in_threadpool(
+        images_store.grant, svc.engine, project, sha256
+    )
     return protocol.BlobStored(sha256=sha256, bytes=writer.size, created=created)
 
 
@@ -74,9 +91,7 @@ def download(
     project: docs.ProjectPath, sha256: docs.ShaPath, svc: deps.Service, who: deps.Caller
 ) -> responses.FileResponse:
     deps.require(who, Role.READER, project)
-    _known(svc, project, sha256)
-    if not svc.blobs.exists(sha256):
-        raise fastapi.HTTPException(404, f"the server does not have the bytes of {sha256}")
+    _held(svc, project, sha256)
     return responses.FileResponse(svc.blobs.path(sha256), media_type="application/octet-stream")
 
 
@@ -84,7 +99,7 @@ def download(
     "/projects/{project}/blobs/{sha256}",
     operation_id="checkImage",
     summary="Does the server have an image's bytes",
-    description="200 with Content-Length when it does, 404 when it does not.",
+    description="200 with Content-Length when this project holds them, 404 when it does not.",
     responses={
         200: {"description": "The server has the bytes.", "content": _OCTETS},
         **docs.errors(404),
@@ -94,10 +109,7 @@ def check(
     project: docs.ProjectPath, sha256: docs.ShaPath, svc: deps.Service, who: deps.Caller
 ) -> fastapi.Response:
     deps.require(who, Role.READER, project)
-    _known(svc, project, sha256)
-    size = svc.blobs.size(sha256)
-    if size is None:
-        raise fastapi.HTTPException(404, f"the server does not have the bytes of {sha256}")
+    size = _held(svc, project, sha256)
     return fastapi.Response(
         status_code=200,
         headers={"Content-Length": str(size), "Content-Type": "application/octet-stream"},

@@ -37,7 +37,9 @@ def _names(text: str | None) -> list[str]:
         "Writes the project's finished images (done and approved unless ``statuses`` says "
         "otherwise) in a dataset format with reproducible, hash-based splits and a manifest, "
         "and answers it as a zip. With ``images=copy`` the zip holds the image files, written "
-        "upright; that needs the bytes of every exported image on the server (409 if not)."
+        "upright; that needs the bytes of every exported image on the server (409 if not). "
+        "A process builds a bounded number of exports at once: past it the answer is 503 "
+        "with Retry-After, and 429 with Retry-After for a second export of the same caller."
     ),
     response_class=responses.FileResponse,
     responses={
@@ -85,6 +87,21 @@ def export_dataset(
     seed: Annotated[int, fastapi.Query(ge=0, le=2**31)] = 0,
 ) -> responses.FileResponse:
     deps.require(who, Role.READER, project)
+    with svc.exports.taken(who.scope):
+        return _export(project, svc, format, images, task, classes, statuses, ratios, seed)
+
+
+def _export(
+    project: str,
+    svc: deps.ServiceState,
+    format: str,
+    images: str,
+    task: str | None,
+    classes: str | None,
+    statuses: str | None,
+    ratios: str,
+    seed: int,
+) -> responses.FileResponse:
     data = exporting.load(svc.engine, project, svc.blobs)
     try:
         wanted = (

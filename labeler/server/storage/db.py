@@ -67,8 +67,11 @@ def read(engine: sa.Engine) -> Iterator[sa.Connection]:
         yield conn
 
 
-def upgrade(engine: sa.Engine) -> None:
-    """Bring the database to the newest schema of the service (its own tables only)."""
+def upgrade(engine: sa.Engine, blobs_dir: Path | None = None) -> None:
+    """Bring the database to the newest schema of the service (its own tables only).
+
+    ``blobs_dir``: where the image bytes are, for migrations that look at them.
+    """
     with write(engine) as conn:
         if conn.dialect.name == "postgresql":
             # Two processes starting at once would both try to create the tables.
@@ -76,4 +79,5 @@ def upgrade(engine: sa.Engine) -> None:
         cfg = Config()
         cfg.set_main_option("script_location", str(_MIGRATIONS))
         cfg.attributes["connection"] = conn
+        cfg.attributes["blobs_dir"] = blobs_dir
         command.upgrade(cfg, "head")

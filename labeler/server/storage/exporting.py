@@ -6,6 +6,7 @@ import dataclasses
 import json
 from collections import defaultdict
 
+import pydantic
 import sqlalchemy as sa
 
 from labeler.domain import kinds
@@ -13,6 +14,7 @@ from labeler.domain import status as status_mod
 from labeler.formats import base
 from labeler.server.storage import blobs as blobs_mod
 from labeler.server.storage import db, errors, tables
+from labeler.server.storage import images as images_mod
 from labeler.sync.wire import protocol
 
 Kind = protocol.RecordKind
@@ -43,6 +45,7 @@ def load(engine: sa.Engine, project: str, blobs: blobs_mod.BlobStore) -> Project
                 r.c.project == project, r.c.kind == Kind.LABEL_CLASS.value, sa.not_(r.c.deleted)
             )
         ).all()
+        held = images_mod.owned(conn, project)
         live = conn.execute(
             sa.select(r.c.kind, r.c.data)
             .where(r.c.project == project, sa.not_(r.c.deleted))
@@ -52,19 +55,27 @@ def load(engine: sa.Engine, project: str, blobs: blobs_mod.BlobStore) -> Project
     statuses: dict[str, status_mod.ImageStatus] = {}
     shapes: dict[str, list[protocol.AnnotationData]] = defaultdict(list)
     for kind, text in live:
-        data = json.loads(text)
-        if kind == Kind.IMAGE_STATUS.value:
-            statuses[data["image_sha256"]] = status_mod.ImageStatus(data["status"])
-        elif kind == Kind.ANNOTATION.value:
-            shapes[data["image_sha256"]].append(protocol.AnnotationData.model_validate(data))
+        if kind not in (Kind.IMAGE_STATUS.value, Kind.ANNOTATION.value):
+            continue
+        try:
+            data = protocol.parse_data(Kind(kind), json.loads(text))
+        except pydantic.ValidationError:
+            continue  # stored by an older server in a form no client reads: labeler maintain
+        if isinstance(data, protocol.ImageStatusData):
+            statuses[data.image_sha256] = data.status
+        elif isinstance(data, protocol.AnnotationData):
+            shapes[data.image_sha256].append(data)
     for rid, text in class_rows:
-        classes[rid] = protocol.LabelClassData.model_validate(json.loads(text))
+        try:
+            classes[rid] = protocol.LabelClassData.model_validate(json.loads(text))
+        except pydantic.ValidationError:
+            continue
     ordered = sorted(classes.items(), key=lambda kv: (kv[1].order, kv[1].name))
     names = {cid: c.name for cid, c in ordered}
     samples: list[base.Sample] = []
     missing: set[str] = set()
     for img in images:
-        present = blobs.exists(img.sha256)
+        present = img.sha256 in held and blobs.exists(img.sha256)
         if not present:
             missing.add(img.sha256)
         labels = tuple(

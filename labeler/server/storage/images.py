@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from labeler.domain import status as status_mod
 from labeler.server.storage import blobs as blobs_mod
@@ -50,8 +51,9 @@ def page(
 ) -> protocol.ImagePage:
     with db.read(engine) as conn:
         _exists(conn, project)
-        i = tables.images
-        q = sa.select(i).where(i.c.project == project).order_by(i.c.sha256).limit(limit + 1)
+        i, o = tables.images, tables.project_blobs
+        owned = sa.exists().where(o.c.project == project, o.c.sha256 == i.c.sha256).label("owned")
+        q = sa.select(i, owned).where(i.c.project == project).order_by(i.c.sha256).limit(limit + 1)
         if after:
             q = q.where(i.c.sha256 > after)
         found = conn.execute(q).all()
@@ -66,13 +68,33 @@ def page(
             orientation=r.orientation,
             format=r.format,
             bytes=r.bytes,
-            blob_present=blobs.exists(r.sha256),
+            # Only bytes sent to this project count, whatever other projects sent.
+            blob_present=bool(r.owned) and blobs.exists(r.sha256),
         )
         for r in found
     ]
     return protocol.ImagePage(
         images=images, next_cursor=images[-1].sha256 if more else None, has_more=more
     )
+
+
+def frames(conn: sa.Connection, project: str, shas: set[str]) -> dict[str, tuple[int, int]]:
+    """(width, height) of each of ``shas`` the project's manifest has."""
+    i = tables.images
+    out: dict[str, tuple[int, int]] = {}
+    wanted = sorted(shas)
+    columns = (i.c.sha256, i.c.width, i.c.height)
+    if conn.dialect.name == "postgresql" and wanted:
+        # One array parameter, as in ``rows.current``: PostgreSQL plans 500 parameters slowly.
+        param = sa.bindparam("shas", wanted, type_=postgresql.ARRAY(sa.String))
+        q = sa.select(*columns).where(i.c.project == project, i.c.sha256 == sa.any_(param))
+        return {sha: (int(w), int(h)) for sha, w, h in conn.execute(q)}
+    for start in range(0, len(wanted), 500):
+        q = sa.select(*columns).where(
+            i.c.project == project, i.c.sha256.in_(wanted[start : start + 500])
+        )
+        out.update((sha, (int(w), int(h))) for sha, w, h in conn.execute(q))
+    return out
 
 
 def in_manifest(engine: sa.Engine, project: str, sha256: str) -> bool:
@@ -82,6 +104,31 @@ def in_manifest(engine: sa.Engine, project: str, sha256: str) -> bool:
         i = tables.images
         q = sa.select(i.c.sha256).where(i.c.project == project, i.c.sha256 == sha256)
         return conn.execute(q).first() is not None
+
+
+def owns(engine: sa.Engine, project: str, sha256: str) -> bool:
+    """Whether the bytes of ``sha256`` were uploaded to ``project`` (or it had them before)."""
+    o = tables.project_blobs
+    with db.read(engine) as conn:
+        q = sa.select(o.c.sha256).where(o.c.project == project, o.c.sha256 == sha256)
+        return conn.execute(q).first() is not None
+
+
+def owned(conn: sa.Connection, project: str) -> set[str]:
+    """The hashes whose bytes ``project`` holds."""
+    o = tables.project_blobs
+    return set(conn.execute(sa.select(o.c.sha256).where(o.c.project == project)).scalars())
+
+
+def grant(engine: sa.Engine, project: str, sha256: str) -> bool:
+    """Record that ``project`` was sent the bytes of ``sha256``; False when it had them."""
+    o = tables.project_blobs
+    with db.write(engine) as conn:
+        q = sa.select(o.c.sha256).where(o.c.project == project, o.c.sha256 == sha256)
+        if conn.execute(q).first() is not None:
+            return False
+        conn.execute(sa.insert(o).values(project=project, sha256=sha256, created_at=rows_mod.now()))
+        return True
 
 
 def stats(engine: sa.Engine, project: str) -> protocol.Stats:

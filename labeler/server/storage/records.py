@@ -7,6 +7,7 @@ import binascii
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -14,8 +15,9 @@ import sqlalchemy as sa
 
 from labeler.server import principal as principal_mod
 from labeler.server.storage import db, errors, tables, validate
+from labeler.server.storage import images as images_mod
 from labeler.server.storage import rows as rows_mod
-from labeler.sync.wire import protocol
+from labeler.sync.wire import fields, protocol
 
 Kind = protocol.RecordKind
 REJECTED = protocol.PushOutcome.REJECTED
@@ -78,35 +80,69 @@ def changes_json(engine: sa.Engine, project: str, cursor: str | None, limit: int
                     f"cursor is older than the oldest change kept ({proj.min_revision}); resync"
                 )
         t = tables.changes
-        q = (
-            sa.select(t)
-            .where(t.c.project == project, t.c.revision > after)
-            .order_by(t.c.revision)
-            .limit(limit + 1)
+        mine = sa.and_(t.c.project == project, t.c.revision > after)
+        # Sizes first (the data is not materialised), then the rows that fit in one page.
+        sizes = [
+            (int(revision), int(size or 0))
+            for revision, size in conn.execute(
+                sa.select(t.c.revision, sa.func.length(t.c.data))
+                .where(mine)
+                .order_by(t.c.revision)
+                .limit(limit + 1)
+            )
+        ]
+        last_fitting, has_more = _fitting(sizes, limit)
+        found = (
+            conn.execute(
+                sa.select(t).where(mine, t.c.revision <= last_fitting).order_by(t.c.revision)
+            ).all()
+            if last_fitting is not None
+            else []
         )
-        found = conn.execute(q).all()
-    has_more = len(found) > limit
-    found = found[:limit]
     last = int(found[-1].revision) if found else after
     page = {
-        "records": [
-            {
-                "id": r.id,
-                "kind": r.kind,
-                "base_revision": r.base_revision,
-                "deleted": bool(r.deleted),
-                "updated_at": r.updated_at,
-                "data": orjson.Fragment(r.data),
-                "revision": r.revision,
-                "author": r.author,
-                "server_time": rows_mod.utc_text(r.server_time),
-            }
-            for r in found
-        ],
+        "records": [_feed_record(r) for r in found],
         "next_cursor": encode_cursor(project, last, proj.epoch),
         "has_more": has_more,
     }
-    return orjson.dumps(page)
+    try:
+        return orjson.dumps(page)
+    except orjson.JSONEncodeError:
+        # An author stored by an older server with text JSON cannot carry: escaped here (the
+        # data itself is stored escaped, see ``rows.dumps``).
+        page["records"] = [_feed_record(r, fields.printable(r.author, 400)) for r in found]
+        return orjson.dumps(page)
+
+
+def _feed_record(r: sa.Row[Any], author: str | None = None) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "kind": r.kind,
+        "base_revision": r.base_revision,
+        "deleted": bool(r.deleted),
+        "updated_at": r.updated_at,
+        "data": orjson.Fragment(r.data),
+        "revision": r.revision,
+        "author": r.author if author is None else author,
+        "server_time": rows_mod.utc_text(r.server_time),
+    }
+
+
+#: What a record adds to a page besides its data (id, kind, times, author, punctuation).
+_RECORD_OVERHEAD = 300
+
+
+def _fitting(sizes: Sequence[tuple[int, int]], limit: int) -> tuple[int | None, bool]:
+    """The last revision of a page of at most ``limit`` records and ``MAX_PAGE_BYTES`` (always
+    one record, however large), and whether more follow it."""
+    used = 0
+    last: int | None = None
+    for n, (revision, size) in enumerate(sizes):
+        used += size + _RECORD_OVERHEAD
+        if n == limit or (last is not None and used > protocol.MAX_PAGE_BYTES):
+            return last, True
+        last = revision
+    return last, False
 
 
 def compact(engine: sa.Engine, project: str, below: int) -> int:
@@ -194,7 +230,7 @@ def push_json(
         if idempotency is None:
             raise
         with db.read(engine) as conn:
-            stored = _stored(conn, caller.name, idempotency)
+            stored = _stored(conn, caller.scope, idempotency)
         if stored is None:
             raise
         return stored
@@ -251,7 +287,7 @@ def _push(
     with db.write(engine) as conn:
         proj = rows_mod.lock_project(conn, project)
         if idempotency is not None:
-            stored = _stored(conn, caller.name, idempotency)
+            stored = _stored(conn, caller.scope, idempotency)
             if stored is not None:
                 return stored
         have = rows_mod.current(conn, project, list(dict.fromkeys(keys)))
@@ -259,6 +295,8 @@ def _push(
             rows_mod.of_kind(conn, project, Kind.LABEL_CLASS),
             rows_mod.of_kind(conn, project, Kind.ATTRIBUTE_DEF),
         )
+        on = {d.image_sha256 for d in parsed if isinstance(d, protocol.AnnotationData)}
+        state.frames = images_mod.frames(conn, project, on)
         at = rows_mod.now()
         next_rev = int(proj.head)
         applied: list[rows_mod.Row] = []
@@ -279,7 +317,7 @@ def _push(
         if idempotency is not None:
             conn.execute(
                 sa.insert(tables.idempotency).values(
-                    caller=caller.name,
+                    caller=caller.scope,
                     key=idempotency[0],
                     body_hash=idempotency[1],
                     status_code=200,
@@ -308,7 +346,8 @@ def _result(
 
 
 def _rejected(key: str, reason: str) -> tuple[Result, None, bool]:
-    return _result(key, REJECTED, reason=reason), None, False
+    # A reason may quote what the caller sent: escaped, so the answer is valid UTF-8 JSON.
+    return _result(key, REJECTED, reason=fields.printable(reason)), None, False
 
 
 def _one(
@@ -332,13 +371,26 @@ def _one(
             key, f"record {key} is not on the server; a new record has base_revision null"
         )
     if current is not None and record.base_revision != current.revision:
-        conflict = _result(key, protocol.PushOutcome.CONFLICT, server=current.change())
+        copy = current.readable_change()
+        if copy is None:  # stored by an older server in a form no client reads
+            return _rejected(
+                key,
+                f"the server's copy of record {key} cannot be read by clients; whoever runs "
+                "the service repairs it with labeler maintain",
+            )
+        conflict = _result(key, protocol.PushOutcome.CONFLICT, server=copy)
         return conflict, None, False
     try:
         data, schema = validate.check(record, parsed, state)
     except validate.Rejected as exc:
         return _rejected(key, str(exc))
     row = rows_mod.from_wire(record, data, caller.name, at, key)
+    if len(row.data_text) > protocol.MAX_RECORD_BYTES:
+        return _rejected(
+            key,
+            f"record {key} takes {len(row.data_text)} bytes as stored; the limit is "
+            f"{protocol.MAX_RECORD_BYTES}",
+        )
     row.revision = revision
     return _result(key, protocol.PushOutcome.APPLIED, revision=revision), row, schema
 

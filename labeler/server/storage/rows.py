@@ -8,6 +8,7 @@ import json
 import uuid
 from typing import Any
 
+import pydantic
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
@@ -61,6 +62,17 @@ class Row:
             author=self.author,
             server_time=_aware(self.server_time),
         )
+
+    def readable_change(self) -> protocol.ChangeRecord | None:
+        """:meth:`change`, or None when a client could not read it (stored before the
+        wire model was strict; ``labeler maintain`` repairs such records)."""
+        try:
+            found = self.change()
+            protocol.parse_data(self.kind, self.data)
+            found.model_dump_json()  # text JSON cannot carry fails here, not in the answer
+        except (pydantic.ValidationError, ValueError):
+            return None
+        return found
 
     def change_tuple(self, project: str) -> tuple[Any, ...]:
         """The row of ``tables.changes``, in the order of ``CHANGE_COLUMNS``."""
@@ -226,13 +238,20 @@ def append(conn: sa.Connection, project: str, old_head: int, rows: list[Row]) ->
     if not rows:
         return old_head
     p = tables.projects
+    new_head = old_head + len(rows)
     head = conn.execute(
         sa.update(p)
         .where(p.c.name == project)
-        .values(head=p.c.head + len(rows))
+        .values(
+            head=p.c.head + len(rows),
+            # Rows written now passed the wire model: a feed checked up to here stays checked.
+            checked_revision=sa.case(
+                (p.c.checked_revision >= old_head, new_head), else_=p.c.checked_revision
+            ),
+        )
         .returning(p.c.head)
     ).scalar_one()
-    if head != old_head + len(rows):  # the lock makes this impossible; refuse to write if not
+    if head != new_head:  # the lock makes this impossible; refuse to write if not
         raise RuntimeError(f"revision counter of {project!r} moved during a locked write")
     for i, row in enumerate(rows, start=old_head + 1):
         row.revision = i

@@ -23,6 +23,8 @@ projects = sa.Table(
     sa.Column("epoch", sa.String(32), nullable=False),
     sa.Column("schema_version", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("tasks", sa.Text, nullable=False),
+    # Feed rows up to here are known to fit the wire model (``labeler maintain`` checks on).
+    sa.Column("checked_revision", sa.BigInteger, nullable=False, server_default="0"),
 )
 
 schema_versions = sa.Table(
@@ -84,6 +86,16 @@ images = sa.Table(
     sa.Column("format", sa.Text, nullable=True),
     sa.Column("bytes", sa.BigInteger, nullable=True),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+#: Which project's manifest image had its bytes uploaded to that project: the blob store keeps
+#: one copy of equal bytes, but a project reads only bytes it was sent (or had before).
+project_blobs = sa.Table(
+    "lbl_project_blobs",
+    metadata,
+    sa.Column("project", sa.String(64), primary_key=True),
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 idempotency = sa.Table(

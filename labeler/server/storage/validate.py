@@ -9,12 +9,11 @@ from typing import Any
 import pydantic
 
 from labeler.domain import geometry as geo
-from labeler.domain import kinds
 from labeler.domain import schema as schema_mod
 from labeler.domain import status as status_mod
 from labeler.server import principal as principal_mod
 from labeler.server.storage import rows as rows_mod
-from labeler.sync.wire import protocol
+from labeler.sync.wire import fields, protocol, shapes
 
 Role = principal_mod.Role
 Kind = protocol.RecordKind
@@ -29,10 +28,12 @@ class Rejected(Exception):
 
 @dataclasses.dataclass(slots=True)
 class SchemaState:
-    """The project's classes and attribute definitions as a batch changes them."""
+    """The project's classes and attribute definitions as a batch changes them, and the frames
+    (width, height) of the manifest's images the batch's annotations are on."""
 
     classes: dict[str, protocol.LabelClassData]
     attributes: dict[str, protocol.AttributeDefData]
+    frames: dict[str, tuple[int, int]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def load(cls, class_rows: list[rows_mod.Row], attr_rows: list[rows_mod.Row]) -> SchemaState:
@@ -59,20 +60,18 @@ def parse(record: protocol.Record, role: Role) -> protocol.RecordData:
     try:
         data = protocol.parse_data(record.kind, record.data)
     except pydantic.ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise Rejected(f"{record.kind.value} data: {where}: {first['msg']}") from None
-    if isinstance(data, protocol.AnnotationData):
-        try:
-            kinds.parse(data.kind, data.geometry)
-        except geo.GeometryError as exc:
-            raise Rejected(str(exc)) from None
-    elif isinstance(data, protocol.ImageStatusData):
+        raise Rejected(f"{record.kind.value} data: {fields.first_error(exc)}") from None
+    # An annotation's geometry needs no more here (the wire model says all of it); its image
+    # and frame are checked in ``check``.
+    if isinstance(data, protocol.ImageStatusData):
         _status(record, data, role)
     elif isinstance(data, protocol.ReviewActionData):
         if data.action is not protocol.ReviewKind.COMMENT and role.rank < Role.REVIEWER.rank:
             raise Rejected(f"{data.action.value} needs the reviewer role")
-    elif role is not Role.ADMIN:  # label_class, attribute_def
+    elif (
+        isinstance(data, protocol.LabelClassData | protocol.AttributeDefData)
+        and role is not Role.ADMIN
+    ):
         raise Rejected("changing the schema needs the admin role")
     return data
 
@@ -101,7 +100,13 @@ def check(
 
 def _annotation(record: protocol.Record, data: protocol.AnnotationData, state: SchemaState) -> None:
     if record.deleted:
-        return  # a tombstone may name a class deleted since
+        return  # a tombstone may name a class deleted since (or an image of an older server)
+    frame = state.frames.get(data.image_sha256)
+    if frame is None:
+        raise Rejected(protocol.not_in_manifest(data.image_sha256))
+    outside = shapes.outside_frame(data.kind, data.geometry, *frame)
+    if outside is not None:
+        raise Rejected(outside)
     if data.class_id is None:
         if data.kind is geo.ShapeKind.TAG:
             raise Rejected("a tag needs a class")

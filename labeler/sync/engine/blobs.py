@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from labeler.store import database, models
 from labeler.sync.wire import client as client_mod
 from labeler.sync.wire import errors as sync_errors
-from labeler.sync.wire import protocol, retry
+from labeler.sync.wire import fields, protocol, retry
 
 #: (done, total) after every image.
 Progress = Callable[[int, int], None]
@@ -134,7 +134,12 @@ def _upload_one(client: client_mod.SyncClient, project: str, sha: str, path: str
 
 def safe_relative(rel_path: str) -> pathlib.PurePosixPath | None:
     """``rel_path`` as a path that stays inside its destination, or None when it would not
-    (absolute, ``..``, a drive, a backslash): a server's paths are not trusted blindly."""
+    (absolute, ``..``, a drive, a backslash): a server's paths are not trusted blindly.
+
+    Stricter than the rule the server applies (``fields.path_problem``): what this file
+    system cannot hold under that name is saved under its hash instead."""
+    if fields.path_problem(rel_path) is not None:
+        return None
     if "\\" in rel_path or "\x00" in rel_path:
         return None
     path = pathlib.PurePosixPath(rel_path)

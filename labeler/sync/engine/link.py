@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import uuid
+from collections.abc import Collection, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -19,7 +20,7 @@ from labeler.domain import schema as schema_mod
 from labeler.store import annotations as store_annotations
 from labeler.store import database, models, work
 from labeler.store import schema as store_schema
-from labeler.sync.engine import blobs, records
+from labeler.sync.engine import blobs, outbox, records
 from labeler.sync.wire import client as client_mod
 from labeler.sync.wire import errors as sync_errors
 from labeler.sync.wire import protocol, retry
@@ -43,14 +44,13 @@ def current(db: database.Database) -> models.SyncLinkRow | None:
         return session.execute(sa.select(models.SyncLinkRow)).scalar_one_or_none()
 
 
-def _manifest(session: orm.Session) -> list[protocol.ImageIn]:
+def _manifest(session: orm.Session, only: Collection[str] | None = None) -> list[protocol.ImageIn]:
     i = models.ImageRow
     out: dict[str, protocol.ImageIn] = {}
-    rows = session.execute(
-        sa.select(i)
-        .where(i.sha256.is_not(None), i.width.is_not(None), i.height.is_not(None))
-        .order_by(i.root_order, i.sort_key)
-    ).scalars()
+    q = sa.select(i).where(i.sha256.is_not(None), i.width.is_not(None), i.height.is_not(None))
+    if only is not None:
+        q = q.where(i.sha256.in_(sorted(only)))
+    rows = session.execute(q.order_by(i.root_order, i.sort_key)).scalars()
     for img in rows:
         assert img.sha256 is not None and img.width and img.height
         out.setdefault(
@@ -100,6 +100,36 @@ def _send_manifest(
         chunk = images[start : start + protocol.MAX_PUSH_RECORDS]
         retrier.call(functools.partial(client.upsert_images, project, chunk))
     return len(images)
+
+
+def send_missing_images(
+    db: database.Database,
+    client: client_mod.SyncClient,
+    retrier: retry.Retrier,
+    project: str,
+    rejected: Sequence[outbox.Rejection],
+) -> bool:
+    """Add to the server's manifest the images of labels it refused for lacking them (images
+    added here after the project was linked), and clear those refusals so the labels go again.
+
+    Returns:
+        Whether any image was sent (then push again).
+    """
+    waiting = {r.record_id: protocol.missing_image(r.reason) for r in rejected}
+    shas = {sha for sha in waiting.values() if sha is not None}
+    if not shas:
+        return False
+    with db.read() as session:
+        images = _manifest(session, shas)
+    if not images:
+        return False
+    try:
+        _send_manifest(client, retrier, project, images)
+    except sync_errors.ApiError:
+        return False  # a reader may not add images (nor push labels)
+    sent = {img.sha256 for img in images}
+    outbox.forget_rejections(db, [rid for rid, sha in waiting.items() if sha in sent])
+    return True
 
 
 def _store_link(db: database.Database, url: str, project: str, schema_version: int) -> None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, cast
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.dialects import sqlite
@@ -172,22 +173,36 @@ def store_batches(db: database.Database) -> list[models.SyncOutboxRow]:
     in a transaction of its own (before any of them is sent)."""
     stored: list[models.SyncOutboxRow] = []
     with db.write() as session:
-        found = collect(session)
+        found = [r.model_dump(mode="json") for r in collect(session)]
         now = records.now()
-        for n, start in enumerate(range(0, len(found), protocol.MAX_PUSH_RECORDS)):
+        for n, batch in enumerate(_batches(found)):
             row = models.SyncOutboxRow(
                 batch_id=str(uuid.uuid4()),
                 idempotency_key=f"labeler-{uuid.uuid4()}",
-                records=[
-                    r.model_dump(mode="json")
-                    for r in found[start : start + protocol.MAX_PUSH_RECORDS]
-                ],
+                records=batch,
                 # Batches go out in this order (schema before the labels that use it).
                 created_at=now + dt.timedelta(microseconds=n),
             )
             session.add(row)
             stored.append(row)
     return stored
+
+
+def _batches(found: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """``found`` in order, in batches within the protocol's count and byte limits."""
+    batch: list[dict[str, Any]] = []
+    size = 0
+    for record in found:
+        grows = len(orjson.dumps(record)) + 1
+        if batch and (
+            len(batch) >= protocol.MAX_PUSH_RECORDS or size + grows > protocol.MAX_PUSH_BYTES
+        ):
+            yield batch
+            batch, size = [], 0
+        batch.append(record)
+        size += grows
+    if batch:
+        yield batch
 
 
 def pending(db: database.Database) -> list[models.SyncOutboxRow]:
@@ -339,6 +354,19 @@ def _apply_result(
         refused.content = sent
         refused.at = records.now()
         out.rejected.append(Rejection(key, rec.kind.value, reason))
+
+
+def forget_rejections(db: database.Database, record_ids: Sequence[str]) -> None:
+    """Let these refused records go out again at the next push (what refused them is fixed)."""
+    keys = list(record_ids)
+    with db.write() as session:
+        for start in range(0, len(keys), prefetch.CHUNK):
+            chunk = keys[start : start + prefetch.CHUNK]
+            session.execute(
+                sa.delete(models.SyncRejectionRow).where(
+                    models.SyncRejectionRow.record_id.in_(chunk)
+                )
+            )
 
 
 def rejections(db: database.Database) -> list[Rejection]:

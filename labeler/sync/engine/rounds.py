@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from labeler.domain import changes as changes_mod
 from labeler.store import database, models, work
-from labeler.sync.engine import apply, conflicts, link, outbox, records, schema_clash
+from labeler.sync.engine import apply, conflicts, link, outbox, records, schema_clash, unreadable
 from labeler.sync.wire import client as client_mod
 from labeler.sync.wire import errors as sync_errors
 from labeler.sync.wire import protocol, retry
@@ -42,6 +42,7 @@ class SyncReport:
     full_resync: bool = False
     changes: changes_mod.Changes = dataclasses.field(default_factory=changes_mod.Changes)
     schema_notes: list[schema_clash.SchemaNote] = dataclasses.field(default_factory=list)
+    unreadable: list[unreadable.SetAside] = dataclasses.field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -53,6 +54,7 @@ class SyncReport:
             "waiting_for_images": self.parked,
             "full_resync": self.full_resync,
             "schema_notes": [{**dataclasses.asdict(n), "text": n.text} for n in self.schema_notes],
+            "unreadable": [{**dataclasses.asdict(u), "text": u.text} for u in self.unreadable],
         }
 
 
@@ -97,26 +99,25 @@ class SyncEngine:
         project = self._remote()
         report = SyncReport()
         pushed = self.push(project)
+        if link.send_missing_images(self.db, self.client, self.retrier, project, pushed.rejected):
+            # Labels on images added here after linking: their images are on the server now.
+            pushed = self._push_again(project, pushed)
         pulled, full = self.pull(project)
         with work.unit_of_work(self.db, changes_data=False) as (session, _):
             report.schema_notes = schema_clash.reconcile(session, pulled)
-        rejected = list(pushed.rejected)
         if any(n.kind != "deleted_in_use" for n in report.schema_notes):
             # A local class merged into the team's, or freed of a taken hotkey: its labels can
             # go now, in this round rather than the next.
-            again = self.push(project)
-            pushed.applied += again.applied
-            pushed.conflicts += again.conflicts
-            still = {r.record_id for r in outbox.rejections(self.db)}
-            rejected = [r for r in rejected + again.rejected if r.record_id in still]
+            pushed = self._push_again(project, pushed)
         report.pushed = pushed.applied
         report.conflicts = pushed.conflicts + pulled.conflicts
-        report.rejected = rejected
+        report.rejected = pushed.rejected
         report.pulled = pulled.applied
         report.full_resync = full
         with self.db.write() as session:
             session.execute(sa.update(models.SyncLinkRow).values(last_sync_at=records.now()))
             report.parked = apply.parked_count(session)
+            report.unreadable = unreadable.listed(session)
         report.open_conflicts = len(conflicts.list_open(self.db))
         report.changes = changes_mod.Changes(
             images=frozenset(pulled.images),
@@ -125,6 +126,16 @@ class SyncEngine:
             schema=pulled.schema,
         )
         return report
+
+    def _push_again(self, project: str, first: outbox.Pushed) -> outbox.Pushed:
+        """Push once more in the same round; the refusals left are those still standing."""
+        again = self.push(project)
+        first.applied += again.applied
+        first.conflicts += again.conflicts
+        still = {r.record_id for r in outbox.rejections(self.db)}
+        latest = {r.record_id: r for r in first.rejected + again.rejected if r.record_id in still}
+        first.rejected = list(latest.values())
+        return first
 
     def push(self, project: str) -> outbox.Pushed:
         out = outbox.Pushed()
@@ -162,6 +173,7 @@ class SyncEngine:
                 continue
             with work.unit_of_work(self.db, changes_data=bool(page.records)) as (session, _):
                 apply.apply_page(session, page.records, out)
+                unreadable.set_aside(session, page)  # the rest of the page is applied
                 session.execute(sa.update(models.SyncLinkRow).values(cursor=page.next_cursor))
             cursor = page.next_cursor
             if not page.has_more:

@@ -14,7 +14,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 import pydantic
 import requests
 
-from labeler.sync.wire import errors, protocol
+from labeler.sync.wire import errors, fields, protocol, reading
 
 if TYPE_CHECKING:
     from labeler.sync.wire.entra import TokenSource
@@ -32,6 +32,19 @@ def _retry_after(value: str | None) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         return None  # an HTTP date: the engine treats it as "soon"
+
+
+def _unexpected(
+    response: requests.Response, method: str, path: str, exc: Exception
+) -> errors.ApiError | errors.UnreadableAnswer:
+    """An answer a model refused: JSON of the API's making that this labeler cannot read, or
+    something else in the way (a network login page, a proxy), treated like no answer."""
+    kind = response.headers.get("Content-Type", "").split(";")[0].strip()
+    if kind == "application/json":
+        why = fields.first_error(exc) if isinstance(exc, pydantic.ValidationError) else str(exc)
+        if not (isinstance(exc, reading.NotAnAnswer) and why.startswith("not JSON")):
+            return errors.UnreadableAnswer(method, path, why, response.headers.get("x-request-id"))
+    return errors.NotTheApi.from_response(response, method, path)
 
 
 def _error(response: requests.Response) -> errors.ApiError:
@@ -132,16 +145,18 @@ class SyncClient:
         method: str,
         path: str,
         body: pydantic.BaseModel | None = None,
+        read: Callable[[bytes], M] | None = None,
         **kwargs: Any,
     ) -> M:
+        """Send, then read the answer with ``read`` (default: ``model``, strictly)."""
         if body is not None:
             kwargs["data"] = body.model_dump_json().encode()
             kwargs.setdefault("headers", {})["Content-Type"] = "application/json"
         response = self._send(method, path, **kwargs)
         try:
-            return model.model_validate_json(response.content)
-        except pydantic.ValidationError as exc:
-            raise errors.NotTheApi.from_response(response, method, path) from exc
+            return (read or model.model_validate_json)(response.content)
+        except (pydantic.ValidationError, reading.NotAnAnswer) as exc:
+            raise _unexpected(response, method, path, exc) from exc
 
     @staticmethod
     def _p(project: str) -> str:
@@ -249,7 +264,8 @@ class SyncClient:
         if cursor:
             params["cursor"] = cursor
         path = self._p(project) + "/changes"
-        return self._call(protocol.ChangePage, "GET", path, params=params)
+        # Record by record when need be: one unreadable record is set aside, not the page.
+        return self._call(protocol.ChangePage, "GET", path, read=reading.change_page, params=params)
 
     def push(
         self,
@@ -260,7 +276,14 @@ class SyncClient:
         body = protocol.PushRequest(records=list(records))
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         path = self._p(project) + "/push"
-        return self._call(protocol.PushResponse, "POST", path, body, headers=headers)
+        return self._call(
+            protocol.PushResponse,
+            "POST",
+            path,
+            body,
+            read=reading.push_response,
+            headers=headers,
+        )
 
     def review(
         self, project: str, sha256: str, action: protocol.ReviewKind | str, comment: str = ""

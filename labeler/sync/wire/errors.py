@@ -53,6 +53,19 @@ class SyncError(errors.UserError):
     """Sync could not go on; the message says why, in words a user can act on."""
 
 
+class UnreadableAnswer(SyncError):
+    """The service answered JSON this labeler cannot read: it speaks another version of the
+    protocol, or sent something the models refuse. Retrying will not help."""
+
+    def __init__(self, method: str, path: str, why: str, request_id: str | None) -> None:
+        where = f" (request id {request_id})" if request_id else ""
+        super().__init__(
+            f"the service's answer to {method} {path} does not fit the sync protocol of this "
+            f"labeler ({why}); the service may run another version of labeler{where}"
+        )
+        self.request_id = request_id
+
+
 class ConfigurationError(SyncError):
     """Wrong key, missing permission, wrong URL or API version: retrying will not help."""
 

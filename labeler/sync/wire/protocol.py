@@ -1,14 +1,18 @@
 """The sync wire protocol: every body the client sends and the server answers.
 
 The server (``labeler.server``) and the client (``labeler.sync.wire.client``) both use these models,
-so the two cannot drift. Numbers are bounded and strings are checked here so that nothing a
-client sends can reach the database in a form it refuses (that would be a 5xx, not a 4xx).
+so the two cannot drift: what the server accepts, every client can read. Text anywhere (names,
+comments, attribute keys and values) is checked here, numbers are finite and bounded, and a
+geometry is exactly a box, a polygon or nothing (``shapes``), so nothing a client sends can reach
+the database, or another client, in a form it refuses. The documented size limits live here too.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
+import re
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -19,63 +23,44 @@ from labeler.domain import geometry as geo
 from labeler.domain import kinds
 from labeler.domain import schema as schema_mod
 from labeler.domain import status as status_mod
+from labeler.sync.wire import fields, shapes
 
 #: Path prefix of this protocol version.
 API_PREFIX = "/v1"
 
-#: Largest revision, count or size the protocol carries (fits a signed 64-bit column).
-MAX_INT = 2**62
-
-#: Records one push may carry, and records one feed page may hold.
-MAX_PUSH_RECORDS = 1000
-MAX_PAGE = 1000
-DEFAULT_PAGE = 500
+#: The protocol's limits (documented in the README's service section; see ``fields``).
+MAX_PUSH_RECORDS = fields.MAX_PUSH_RECORDS
+MAX_PAGE = fields.MAX_PAGE
+DEFAULT_PAGE = fields.DEFAULT_PAGE
+MAX_RECORD_BYTES = fields.MAX_RECORD_BYTES
+MAX_PAGE_BYTES = fields.MAX_PAGE_BYTES
+MAX_PUSH_BYTES = fields.MAX_PUSH_BYTES
+MAX_ATTRIBUTES = fields.MAX_ATTRIBUTES
+MAX_TEXT = fields.MAX_TEXT
+MAX_SAFE_INT = fields.MAX_SAFE_INT
+MAX_POLYGON_POINTS = fields.MAX_POLYGON_POINTS
 
 #: Namespace of the ids of image-status records (one record per image, see image_status_id).
 _STATUS_NAMESPACE = uuid.UUID("6f1d3c52-8d3e-4d0a-9f55-2a8f4b9f7c10")
 
 
-def _clean_text(value: str) -> str:
-    # PostgreSQL refuses NUL in text and UTF-8 cannot carry lone surrogates: refuse both here.
-    if "\x00" in value:
-        raise ValueError("text may not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("text is not valid Unicode (lone surrogate)") from None
-    return value
-
-
-def _timestamp_text(value: Any) -> Any:
-    # Lax validation would read a number as seconds since 1970; the protocol sends ISO 8601.
-    if isinstance(value, (int, float)):  # the tuple form: faster per call than int | float
-        raise ValueError("a timestamp is an ISO 8601 string")
-    return value
-
-
-Timestamp = Annotated[dt.datetime, pydantic.BeforeValidator(_timestamp_text)]
-Text = Annotated[str, Field(max_length=10_000), pydantic.AfterValidator(_clean_text)]
-Name = Annotated[str, Field(min_length=1, max_length=200), pydantic.AfterValidator(_clean_text)]
-ProjectName = Annotated[
-    str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", examples=["street-signs"])
-]
-Sha256 = Annotated[
-    str,
-    Field(
-        pattern=r"^[0-9a-f]{64}$",
-        examples=["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"],
-    ),
-]
-# Strict: a JSON body must say 5 and true, not "5" or 1 (the OpenAPI document says so).
-Flag = Annotated[bool, pydantic.Strict()]
-Revision = Annotated[int, pydantic.Strict(), Field(ge=0, le=MAX_INT)]
-Count = Annotated[int, pydantic.Strict(), Field(ge=0, le=MAX_INT)]
-Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$", examples=["#e6194b"])]
-Hotkey = Annotated[str, Field(pattern=r"^[0-9A-Za-z]$")]
-
-
 class _Model(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+
+
+_NOT_IN_MANIFEST = re.compile(r"^image ([0-9a-f]{64}) is not in the project's manifest")
+
+
+def not_in_manifest(sha256: str) -> str:
+    """Why a push refuses an annotation on an image the project's manifest lacks (a client
+    reads it back with :func:`missing_image`, adds the image and sends the record again)."""
+    return f"image {sha256} is not in the project's manifest; add the image first"
+
+
+def missing_image(reason: str) -> str | None:
+    """The SHA-256 a refusal by :func:`not_in_manifest` names, else None."""
+    found = _NOT_IN_MANIFEST.match(reason)
+    return found.group(1) if found else None
 
 
 def image_status_id(sha256: str) -> uuid.UUID:
@@ -113,17 +98,17 @@ class Ready(_Model):
 
 
 class ProjectCreate(_Model):
-    name: ProjectName
-    title: Annotated[Text, Field(max_length=500)] = ""
+    name: fields.ProjectName
+    title: Annotated[fields.Text, Field(max_length=500)] = ""
 
 
 class Project(_Model):
-    name: ProjectName
+    name: fields.ProjectName
     title: str
     created_at: dt.datetime
-    head: Revision = Field(description="Newest revision of the project's change feed.")
-    schema_version: Count
-    images: Count
+    head: fields.Revision = Field(description="Newest revision of the project's change feed.")
+    schema_version: fields.Count
+    images: fields.Count
 
 
 class ProjectList(_Model):
@@ -132,18 +117,18 @@ class ProjectList(_Model):
 
 class LabelClass(_Model):
     id: uuid.UUID
-    name: Name
-    color: Colour
-    hotkey: Hotkey | None = None
+    name: fields.Name
+    color: fields.Colour
+    hotkey: fields.Hotkey | None = None
     order: Annotated[int, pydantic.Strict(), Field(ge=0, le=1_000_000)] = 0
 
 
 class AttributeDef(_Model):
     id: uuid.UUID
-    name: Name
+    name: fields.Name
     kind: schema_mod.AttributeKind
-    choices: Annotated[list[Name], Field(max_length=200)] = []
-    default: Flag | Text | None = None
+    choices: Annotated[list[fields.Name], Field(max_length=200)] = []
+    default: fields.Flag | fields.Text | None = None
     order: Annotated[int, pydantic.Strict(), Field(ge=0, le=1_000_000)] = 0
 
 
@@ -176,13 +161,13 @@ class LabelSchema(_Model):
     classes: Annotated[list[LabelClass], Field(max_length=5000)] = []
     attributes: Annotated[list[AttributeDef], Field(max_length=500)] = []
     tasks: TaskKinds = TaskKinds()
-    version: Count = 0
+    version: fields.Count = 0
 
 
 class SchemaUpdate(_Model):
     """A new schema; ``base_version`` is the version it was edited from (409 when stale)."""
 
-    base_version: Count
+    base_version: fields.Count
     classes: Annotated[list[LabelClass], Field(max_length=5000)] = []
     attributes: Annotated[list[AttributeDef], Field(max_length=500)] = []
     tasks: TaskKinds = TaskKinds()
@@ -197,17 +182,19 @@ class ImageIn(_Model):
     ``width``/``height`` are in the displayed (EXIF-corrected) frame.
     """
 
-    sha256: Sha256
-    rel_path: Annotated[Text, Field(min_length=1, max_length=4000)]
+    sha256: fields.Sha256
+    rel_path: fields.ImagePath
     width: Annotated[int, pydantic.Strict(), Field(ge=1, le=1_000_000)]
     height: Annotated[int, pydantic.Strict(), Field(ge=1, le=1_000_000)]
     orientation: Annotated[int, pydantic.Strict(), Field(ge=1, le=8)] = 1
-    format: Annotated[Text, Field(max_length=32)] | None = None
-    bytes: Count | None = None
+    format: Annotated[fields.Text, Field(max_length=32)] | None = None
+    bytes: fields.Count | None = None
 
 
 class Image(ImageIn):
-    blob_present: Flag = Field(description="True when the server holds the image's bytes.")
+    blob_present: fields.Flag = Field(
+        description="True when the image's bytes were uploaded to this project."
+    )
 
 
 class ImageBatch(_Model):
@@ -215,8 +202,8 @@ class ImageBatch(_Model):
 
 
 class ImageBatchResult(_Model):
-    added: Count
-    updated: Count
+    added: fields.Count
+    updated: fields.Count
 
 
 class ImagePage(_Model):
@@ -226,9 +213,9 @@ class ImagePage(_Model):
 
 
 class BlobStored(_Model):
-    sha256: Sha256
-    bytes: Count
-    created: Flag = Field(description="False when the server already had these bytes.")
+    sha256: fields.Sha256
+    bytes: fields.Count
+    created: fields.Flag = Field(description="False when this project already had these bytes.")
 
 
 # --- records ---------------------------------------------------------------------------------
@@ -249,67 +236,121 @@ class ReviewKind(enum.StrEnum):
 
 
 class AnnotationData(_Model):
-    """An annotation record's data; ``geometry`` as ``labeler.domain.geometry`` writes it."""
+    """What every annotation record's data holds; the data itself is one of the kinds below
+    (``AnnotationKinds``), told apart by ``kind``. ``geometry`` is in its canonical form (a plain
+    dict, see ``shapes``), in pixels of the displayed frame."""
 
-    image_sha256: Sha256
+    image_sha256: fields.Sha256
     class_id: uuid.UUID | None = None
     kind: geo.ShapeKind
-    geometry: dict[str, Any] | None = None
-    attributes: dict[str, Any] = {}
+    geometry: Any = None
+    attributes: fields.Attributes = {}
+
+
+class BoxAnnotationData(AnnotationData):
+    """An axis-aligned box."""
+
+    kind: Literal[geo.ShapeKind.BOX]
+    geometry: shapes.BoxGeometry
+
+
+class PolygonAnnotationData(AnnotationData):
+    """A polygon of 3 to ``MAX_POLYGON_POINTS`` vertices."""
+
+    kind: Literal[geo.ShapeKind.POLYGON]
+    geometry: shapes.PolygonGeometry
+
+
+class RotatedBoxAnnotationData(AnnotationData):
+    """A box turned about its centre."""
+
+    kind: Literal[geo.ShapeKind.ROTATED_BOX]
+    geometry: shapes.RotatedBoxGeometry
+
+
+class TagAnnotationData(AnnotationData):
+    """A class on the whole image: no geometry."""
+
+    kind: Literal[geo.ShapeKind.TAG]
+    geometry: shapes.NoGeometry = None
+
+
+#: An annotation's data: one member per shape kind, told apart by ``kind``.
+AnnotationKinds = Annotated[
+    BoxAnnotationData | RotatedBoxAnnotationData | PolygonAnnotationData | TagAnnotationData,
+    Field(discriminator="kind"),
+]
 
 
 class ImageStatusData(_Model):
     """An image's status; the record's id must be ``image_status_id(image_sha256)``."""
 
-    image_sha256: Sha256
+    image_sha256: fields.Sha256
     status: status_mod.ImageStatus
 
 
 class ReviewActionData(_Model):
-    image_sha256: Sha256
+    image_sha256: fields.Sha256
     action: ReviewKind
-    comment: Text = ""
+    comment: fields.Text = ""
 
 
 class LabelClassData(_Model):
-    name: Name
-    color: Colour
-    hotkey: Hotkey | None = None
+    name: fields.Name
+    color: fields.Colour
+    hotkey: fields.Hotkey | None = None
     order: Annotated[int, pydantic.Strict(), Field(ge=0, le=1_000_000)] = 0
 
 
 class AttributeDefData(_Model):
-    name: Name
+    name: fields.Name
     kind: schema_mod.AttributeKind
-    choices: Annotated[list[Name], Field(max_length=200)] = []
-    default: Flag | Text | None = None
+    choices: Annotated[list[fields.Name], Field(max_length=200)] = []
+    default: fields.Flag | fields.Text | None = None
     order: Annotated[int, pydantic.Strict(), Field(ge=0, le=1_000_000)] = 0
 
 
 RecordData = AnnotationData | ImageStatusData | ReviewActionData | LabelClassData | AttributeDefData
 
-DATA_MODELS: dict[RecordKind, type[RecordData]] = {
-    RecordKind.ANNOTATION: AnnotationData,
-    RecordKind.IMAGE_STATUS: ImageStatusData,
-    RecordKind.REVIEW_ACTION: ReviewActionData,
-    RecordKind.LABEL_CLASS: LabelClassData,
-    RecordKind.ATTRIBUTE_DEF: AttributeDefData,
+#: The type of each kind's data, under the name the OpenAPI document gives it.
+DATA_TYPES: dict[RecordKind, tuple[str, Any]] = {
+    RecordKind.ANNOTATION: ("AnnotationData", AnnotationKinds),
+    RecordKind.IMAGE_STATUS: ("ImageStatusData", ImageStatusData),
+    RecordKind.REVIEW_ACTION: ("ReviewActionData", ReviewActionData),
+    RecordKind.LABEL_CLASS: ("LabelClassData", LabelClassData),
+    RecordKind.ATTRIBUTE_DEF: ("AttributeDefData", AttributeDefData),
+}
+_ADAPTERS: dict[RecordKind, pydantic.TypeAdapter[Any]] = {
+    kind: pydantic.TypeAdapter(kind_type) for kind, (_, kind_type) in DATA_TYPES.items()
 }
 
 
-def parse_data(kind: RecordKind, data: dict[str, Any]) -> RecordData:
-    """The typed data of a record of ``kind``.
+def parse_data(kind: RecordKind, data: Any) -> RecordData:
+    """The typed data of a record of ``kind`` (an annotation's as the class of its shape kind).
 
     Raises:
         pydantic.ValidationError: when ``data`` does not fit the kind's model.
     """
-    return DATA_MODELS[kind].model_validate(data)
+    parsed: RecordData = _ADAPTERS[kind].validate_python(data)
+    return parsed
+
+
+def data_schemas(ref_template: str) -> dict[str, dict[str, Any]]:
+    """The JSON schema of each kind's data by its document name, with the schemas they use."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, kind_type in DATA_TYPES.values():
+        found = pydantic.TypeAdapter(kind_type).json_schema(ref_template=ref_template)
+        for sub_name, sub in found.pop("$defs", {}).items():
+            out.setdefault(sub_name, sub)
+        out[name] = found
+    return out
 
 
 _DATA_DESCRIPTION = (
-    "The record's content; its shape depends on ``kind``: AnnotationData, ImageStatusData, "
-    "ReviewActionData, LabelClassData or AttributeDefData. A push answers ``rejected`` (with "
-    "the reason) for data that does not fit."
+    "The record's content; its shape depends on ``kind``: AnnotationData (a box, a polygon or "
+    "a tag, told apart by its own ``kind``), ImageStatusData, ReviewActionData, LabelClassData "
+    "or AttributeDefData. A push answers ``rejected`` (with the reason) for a record whose data "
+    f"does not fit, or whose data takes more than {MAX_RECORD_BYTES} bytes as stored."
 )
 
 
@@ -342,20 +383,20 @@ class Record(_Model):
 
     id: uuid.UUID
     kind: RecordKind
-    base_revision: Revision | None = Field(
+    base_revision: fields.Revision | None = Field(
         default=None,
         description="The server revision this edit was based on; null for a new record.",
     )
-    deleted: Flag = False
-    updated_at: Timestamp
+    deleted: fields.Flag = False
+    updated_at: fields.Timestamp
     data: dict[str, Any] = Field(description=_DATA_DESCRIPTION)
 
 
 class ChangeRecord(Record):
     """A record as the server stores it: with its revision, its author and the server's time."""
 
-    revision: Revision
-    author: str
+    revision: fields.Revision
+    author: fields.Author
     server_time: dt.datetime
 
 
@@ -374,7 +415,9 @@ class PushResult(_Model):
 
     id: uuid.UUID
     outcome: PushOutcome
-    revision: Revision | None = Field(default=None, description="The new revision (applied).")
+    revision: fields.Revision | None = Field(
+        default=None, description="The new revision (applied)."
+    )
     server: ChangeRecord | None = Field(
         default=None, description="The server's copy, which the push was not based on (conflict)."
     )
@@ -383,15 +426,43 @@ class PushResult(_Model):
 
 class PushResponse(_Model):
     results: list[PushResult]
-    head: Revision
+    head: fields.Revision
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A record of the feed this client cannot read (written by an older server, or by a
+    newer labeler): set aside by id, so the records around it still sync.
+
+    Attributes:
+        id: the record's id, or None when not even that can be read.
+        revision: its revision in the feed, when readable.
+        kind: its kind as the server wrote it, when readable.
+        reason: what does not fit, in words (printable: never the offending text itself).
+    """
+
+    id: str | None
+    revision: int | None
+    kind: str | None
+    reason: str
 
 
 class ChangePage(_Model):
-    """One page of a project's change feed, in the server's gap-free order."""
+    """One page of a project's change feed, in the server's gap-free order.
+
+    Read by a client with ``reading.change_page``: records it cannot read are not in
+    ``records`` but in :attr:`unreadable` (not part of the answer on the wire).
+    """
 
     records: list[ChangeRecord]
     next_cursor: str = Field(description="Opaque; pass it back to read on from here.")
     has_more: bool
+    _unreadable: list[Unreadable] = pydantic.PrivateAttr(default_factory=list)
+
+    @property
+    def unreadable(self) -> list[Unreadable]:
+        """Records of this page the client set aside (see ``reading.change_page``)."""
+        return self._unreadable
 
 
 class ReviewRequest(_Model):
@@ -402,7 +473,7 @@ class ReviewRequest(_Model):
     )
 
     action: ReviewKind
-    comment: Text = ""
+    comment: fields.Text = ""
 
 
 class ReviewResponse(_Model):
@@ -418,19 +489,19 @@ class ReviewResponse(_Model):
 class ClassCount(_Model):
     class_id: uuid.UUID | None
     name: str | None
-    annotations: Count
+    annotations: fields.Count
 
 
 class Contributor(_Model):
     author: str
-    changes: Count
+    changes: fields.Count
     last_change: dt.datetime
 
 
 class Stats(_Model):
-    project: ProjectName
-    head: Revision
-    images: Count
-    images_by_status: dict[str, Count]
+    project: fields.ProjectName
+    head: fields.Revision
+    images: fields.Count
+    images_by_status: dict[str, fields.Count]
     annotations_by_class: list[ClassCount]
     contributors: list[Contributor]

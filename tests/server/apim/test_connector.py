@@ -12,6 +12,7 @@ from openapi_spec_validator.validation import OpenAPIV2SpecValidator
 
 from labeler.server.apim import cli, connector
 from labeler.server.gateway import config
+from labeler.sync.wire import protocol
 from tests.server.apim import sample_app
 
 OPERATIONS = ("get", "put", "post", "delete", "patch")
@@ -102,6 +103,39 @@ def test_connector_command_for_the_sync_service(
     path, trigger = _trigger(definition)
     assert path.endswith("/changes")
     assert trigger["summary"] == "When images are labeled or reviewed"
+    # Every parameter says how the designer shows it; the trigger's polling state is internal,
+    # and after a long idle time (a cursor past the feed's horizon) it starts over.
+    for _, _, op in _operations(definition):
+        for param in op.get("parameters", []):
+            assert param.get("x-ms-visibility") in ("important", "advanced", "internal"), param
+    by_name = {p["name"]: p for p in trigger["parameters"]}
+    assert {n for n, p in by_name.items() if p["x-ms-visibility"] == "internal"} == {
+        "cursor",
+        "limit",
+        "on_stale_cursor",
+    }
+    assert by_name["on_stale_cursor"]["default"] == "restart"
+    assert by_name["limit"]["default"] == 500
+    assert by_name["project"]["x-ms-visibility"] == "important"
+    # The connector shows what an annotation is: a union told apart by its kind.
+    defs = definition["definitions"]
+    assert defs["AnnotationData"]["discriminator"] == "kind"
+    assert sorted(defs["AnnotationData"]["properties"]["kind"]["enum"]) == [
+        "box", "polygon", "rotated_box", "tag",
+    ]  # fmt: skip
+    rotated = defs["RotatedBoxAnnotationData"]
+    assert rotated["x-ms-discriminator-value"] == "rotated_box"
+    assert set(defs["RotatedBoxGeometry"]["properties"]) == {"cx", "cy", "w", "h", "angle"}
+    box = defs["BoxAnnotationData"]
+    assert box["x-ms-discriminator-value"] == "box"
+    assert box["allOf"][0] == {"$ref": "#/definitions/AnnotationData"}
+    geometry = defs["BoxGeometry"]
+    assert {k: v["type"] for k, v in geometry["properties"].items()} == dict.fromkeys(
+        "xywh", "number"
+    )
+    assert geometry["additionalProperties"] is False
+    points = defs["PolygonGeometry"]["properties"]["points"]
+    assert points["maxItems"] == protocol.MAX_POLYGON_POINTS
 
 
 def test_connector_command_from_an_openapi_file(

@@ -145,7 +145,11 @@ def test_missing_forged_or_garbled_tokens_are_refused(
     client: httpx.Client, engine: sa.Engine, authority: Authority
 ) -> None:
     made = keys.create(engine, "alice", principal.Role.ADMIN)
-    _assert_invalid_jwt(_call(client, made.primary, None))
+    missing = _call(client, made.primary, None)
+    # A missing token is named as missing (a wrong one is "Invalid JWT.", as APIM says).
+    assert missing.status_code == 401
+    assert json.loads(missing.content) == {"statusCode": 401, "message": answers.MISSING_JWT}
+    assert missing.headers["WWW-Authenticate"].startswith("Bearer")
     _assert_invalid_jwt(_call(client, made.primary, "not-a-jwt"))
     stranger = Authority(kid=authority.kid)  # same key id, different key: a forgery
     _assert_invalid_jwt(_call(client, made.primary, stranger.token()))
