@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from labeler.domain import geometry as geo
-from labeler.formats import base, imagefiles, voc
+from labeler.formats import base, imagefiles
 
 SEPARATOR = ";"
 _SINGLE = ("path", "label")
@@ -62,7 +62,9 @@ class CsvWriter:
         elif task in ("multiclass", "classify", "classification"):
             multi = False
         else:
-            raise base.OptionError(f"CSV export takes the task multiclass or multilabel, not {task!r}")
+            raise base.OptionError(
+                f"CSV export takes the task multiclass or multilabel, not {task!r}"
+            )
         rows: dict[str, list[tuple[str, str]]] = {}
         written: list[str] = []
         for done, (sample, tags) in enumerate(zip(items, tags_of, strict=True)):
@@ -219,7 +221,7 @@ def _sample(file: Path, where: str, name: str, tags: list[str], split: str) -> b
     source = Path(name) if os.path.isabs(name) else file.parent / name
     if not source.is_file():
         raise base.FormatError(file, where, f"image {name!r} not found (needed for its size)")
-    width, height, orientation = voc.header_size(source)
+    width, height, orientation = imagefiles.header_size(source)
     rel_path = source.name if os.path.isabs(name) else name.replace("\\", "/")
     if rel_path.startswith("images/"):
         rel_path = rel_path.removeprefix("images/")

@@ -12,7 +12,8 @@ attribute goes to ``description``; other attributes have no place and are report
 ``imagePath`` is the image's name relative to the JSON file (absolute when images are not
 written), as labelme resolves it.
 
-The reader takes rectangles and polygons (a polygon needs three points), image flags set to
+The reader creates the classes it finds in sorted order (labelme keeps no class list, and
+first-seen order would shift class ids between imports). It takes rectangles and polygons (a polygon needs three points), image flags set to
 true as tags, and reports circles, lines, line strips, points and masks as not taken.
 """
 
@@ -25,7 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from labeler.domain import geometry as geo
-from labeler.formats import base, imagefiles, voc
+from labeler.formats import base, imagefiles
 
 LABELME_VERSION = "5.5.0"
 _EPS = 1e-6
@@ -145,7 +146,7 @@ class LabelmeReader:
         path = Path(path)
         files = [path] if path.is_file() else sorted(path.rglob("*.json"))
         root = path.parent if path.is_file() else path
-        classes: list[str] = []
+        classes: set[str] = set()
         samples: list[base.Sample] = []
         for file in files:
             document = _load(file)
@@ -156,10 +157,11 @@ class LabelmeReader:
                 continue
             sample = _read_document(file, document, root, report)
             samples.append(sample)
-            classes += [lb.class_name for lb in sample.labels if lb.class_name not in classes]
+            classes.update(lb.class_name for lb in sample.labels)
         if not samples:
             raise base.FormatError(path, "", "no labelme JSON file found")
-        return base.ReadResult(classes=tuple(classes), samples=tuple(samples))
+        # labelme files keep no class list: sorted names give the same class ids every time.
+        return base.ReadResult(classes=tuple(sorted(classes)), samples=tuple(samples))
 
 
 def _load(file: Path) -> Any:
@@ -196,7 +198,7 @@ def _read_document(
     width, height = _size(file, document, "imageWidth"), _size(file, document, "imageHeight")
     orientation = 1
     if source.is_file():
-        hw, hh, orientation = voc.header_size(source)
+        hw, hh, orientation = imagefiles.header_size(source)
         width, height = width or hw, height or hh
     if width is None or height is None:
         raise base.FormatError(file, "imageWidth", "no image size and no image file to read it")

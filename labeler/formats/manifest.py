@@ -56,18 +56,22 @@ def build(
         "coordinate_frame": {
             "coordinates": COORDINATE_FRAME,
             "images": _ORIENTATION[images],
+            **report.conventions,
         },
         "counts": dict(counts),
         "class_ids": dict(class_ids),
+        # ``file``: where the image is in the export (flat layouts rename; None: not written).
         "images": [
             {
                 "key": s.image.key,
                 "rel_path": s.image.rel_path,
                 "sha256": s.image.sha256,
                 "split": s.split,
+                "file": report.image_files.get(s.image.key),
             }
             for s in samples
         ],
+        "next_steps": list(report.next_steps),
         "report": {
             "counts": report.counts(),
             "entries": [{"code": c, "where": w, "message": m} for c, w, m in report.entries],

@@ -24,9 +24,10 @@ def test_datumaro_voc_with_parts_actions_and_masks(tmp_path: Path) -> None:
     assert sorted(by_path) == ["2007_000001.jpg", "2007_000002.jpg"]
     first = by_path["2007_000001.jpg"]
     assert (first.split, first.image.width, first.image.height) == ("train", 20, 10)
+    # Whole numbers from 1 and no label map: read as the devkit's 1-based pixels.
     assert h.comparable([first])["2007_000001.jpg"][1] == [
-        ("cat", "box", (1.0, 2.0, 2.0, 2.0), (("truncated", True),)),
-        ("person", "box", (4.0, 5.0, 2.0, 2.0), ()),
+        ("cat", "box", (0.0, 1.0, 3.0, 3.0), (("truncated", True),)),
+        ("person", "box", (3.0, 4.0, 3.0, 3.0), ()),
     ]
     # Listed in test.txt without an annotation file: imported, but not as "labelled, empty".
     second = by_path["2007_000002.jpg"]
@@ -41,6 +42,16 @@ def test_datumaro_voc_with_parts_actions_and_masks(tmp_path: Path) -> None:
     assert counts["voc_masks_not_taken"] == 2  # SegmentationClass and SegmentationObject
     assert counts["voc_image_sets_not_taken"] == 3  # Layout, Action, Segmentation
     assert counts["voc_class_lists_not_taken"] == 1
+
+
+def test_datumaro_voc_read_as_continuous_gives_datumaros_boxes() -> None:
+    reader = voc.reader_with({"voc_coordinates": "continuous"})
+    result = reader.read(h.conformance("datumaro", "voc_dataset", "voc_dataset1"), base.Report())
+    first = next(s for s in result.samples if s.image.rel_path == "2007_000001.jpg")
+    assert h.comparable([first])["2007_000001.jpg"][1] == [
+        ("cat", "box", (1.0, 2.0, 2.0, 2.0), (("truncated", True),)),
+        ("person", "box", (4.0, 5.0, 2.0, 2.0), ()),
+    ]
 
 
 def test_datumaro_voc_with_a_comment_in_the_image_list() -> None:
