@@ -242,8 +242,9 @@ class CocoWriter:
                 anns = _sample_annotations(sample, rel, image_id, annotation_id, ids, report)
                 annotation_id += len(anns)
                 annotations.extend(anns)
+                dest = f"images/{sample.split}/{rel}"
+                report.image_files[image.key] = dest
                 if options.images is not base.ImageMode.NONE:
-                    dest = f"images/{sample.split}/{rel}"
                     imagefiles.place_image(image, out / dest, options.images, report)
                     written.append(dest)
                 if progress is not None:

@@ -63,6 +63,7 @@ class LabelmeWriter:
             image_path = PurePosixPath(image.rel_path).name
             if options.images is base.ImageMode.NONE and image.source:
                 image_path = Path(image.source).resolve().as_posix()
+            report.image_files[image.key] = image_rel
             try:
                 if imagefiles.place_image(image, out / image_rel, options.images, report):
                     written.append(image_rel)

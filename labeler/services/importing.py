@@ -21,6 +21,7 @@ from labeler import errors
 from labeler.domain import annotation as ann_mod
 from labeler.domain import geometry as geo
 from labeler.domain import ids
+from labeler.domain import image as image_mod
 from labeler.domain import schema as schema_mod
 from labeler.domain import status as status_mod
 from labeler.domain.changes import Changes
@@ -82,15 +83,18 @@ def import_dataset(
     mapping: Mapping[str, str] | None = None,
     create_classes: bool = True,
     dry_run: bool = False,
+    options: Mapping[str, str] | None = None,
 ) -> ImportPlan:
     """Import the labels of the dataset at ``path`` into the project's images.
+
+    ``options`` are the format's import options (``registry.Format.import_options``).
 
     Raises:
         labeler.formats.base.FormatError: the dataset is malformed (names the file and place).
         labeler.formats.registry.FormatUnavailable: unknown format, or one labeler cannot read.
         ImportFailed: unknown classes with ``create_classes=False``; nothing is changed.
     """
-    reader = registry.reader(format)
+    reader = registry.reader(format, options)
     report = base.Report()
     dataset = reader.read(Path(path), report)
     mapping = dict(mapping or {})
@@ -135,6 +139,14 @@ def import_dataset(
                     continue
                 have.add(sig)
                 shapes.append(shape)
+            if shapes and image.problem == image_mod.Problem.TRUNCATED.value:
+                # The file ends early: the labels may describe pixels nobody can see any more.
+                report.add(
+                    "truncated_image",
+                    sample.image.rel_path,
+                    f"{len(shapes)} labels imported onto an image whose file is truncated "
+                    f"({image.problem_detail or 'it cannot be decoded to the end'})",
+                )
             if shapes:
                 touched_anns.update(annotate.insert_shapes(session, image, shapes, author, now))
                 touched_images.add(image_id)

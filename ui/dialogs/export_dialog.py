@@ -8,12 +8,13 @@ a cancelled or failed export leaves nothing behind.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
+from labeler.domain import geometry as geo
 from labeler.domain import schema as schema_mod
 from labeler.domain import status as status_mod
 from labeler.formats import base, export, registry
@@ -21,22 +22,6 @@ from ui import tasks as tasks_mod
 from ui.dialogs import open_dialogs
 
 S = status_mod.ImageStatus
-
-FORMAT_LABELS: dict[str, str] = {
-    "coco": "COCO (JSON)",
-    "yolo": "YOLO (Ultralytics)",
-    "voc": "Pascal VOC (XML)",
-    "azureml": "Azure ML (JSONL + MLTable)",
-    "csv": "CSV (one row per image)",
-    "labelme": "labelme (JSON per image)",
-    "createml": "Create ML (JSON)",
-}
-
-#: Tasks of the formats that need one, in the order offered.
-FORMAT_TASKS: dict[str, tuple[str, ...]] = {
-    "yolo": ("detect", "segment", "classify"),
-    "azureml": ("detect", "segment", "multiclass", "multilabel"),
-}
 
 IMAGE_MODES: tuple[tuple[base.ImageMode, str], ...] = (
     (base.ImageMode.COPY, "Copy (upright, orientation applied)"),
@@ -64,18 +49,18 @@ class ExportCancelled(Exception):
 
 
 def default_task(format_name: str, tasks: schema_mod.TaskKinds) -> str | None:
-    """The task a project's label kinds call for in ``format_name`` (None: no task needed)."""
-    if format_name == "yolo":
-        if tasks.boxes:
-            return "detect"
-        return "segment" if tasks.polygons else "classify"
-    if format_name == "azureml":
-        if tasks.boxes:
-            return "detect"
-        if tasks.polygons:
-            return "segment"
-        return "multilabel" if tasks.tags is schema_mod.TagMode.MULTI else "multiclass"
-    return None
+    """The task a project's label kinds call for in ``format_name`` (None: no task needed),
+    by the rule the format's description gives."""
+    kinds = {
+        kind
+        for kind, used in (
+            (geo.ShapeKind.BOX, tasks.boxes),
+            (geo.ShapeKind.POLYGON, tasks.polygons),
+            (geo.ShapeKind.TAG, tasks.tags is not schema_mod.TagMode.NONE),
+        )
+        if used
+    }
+    return registry.get(format_name).default_task(kinds, tasks.tags is schema_mod.TagMode.MULTI)
 
 
 class ReportTree(QtWidgets.QTreeWidget):
@@ -174,8 +159,8 @@ class ExportDialog(QtWidgets.QDialog):
 
     def _build_form(self, classes: Sequence[str]) -> None:
         self.format = QtWidgets.QComboBox()
-        for name in registry.FORMAT_NAMES:
-            self.format.addItem(FORMAT_LABELS.get(name, name), name)
+        for described in registry.writable():
+            self.format.addItem(described.title, described.name)
         self.out = QtWidgets.QLineEdit()
         self.out.setPlaceholderText("an empty folder (it is created)")
         browse = QtWidgets.QPushButton("Choose…")
@@ -197,8 +182,7 @@ class ExportDialog(QtWidgets.QDialog):
         for mode, label in IMAGE_MODES:
             self.images.addItem(label, mode)
         self.task = QtWidgets.QComboBox()
-        self.url_prefix = QtWidgets.QLineEdit()
-        self.url_prefix.setPlaceholderText("azureml://datastores/…/paths/ (optional)")
+        self.format_options = option_widgets(registry.options("export"))
         self.overwrite = QtWidgets.QCheckBox("Replace an earlier export in this folder")
         form = QtWidgets.QFormLayout()
         form.addRow("Format", self.format)
@@ -208,7 +192,10 @@ class ExportDialog(QtWidgets.QDialog):
         form.addRow("Classes", self.classes)
         form.addRow("Images", self.images)
         form.addRow("Task", self.task)
-        form.addRow("Image URL prefix", self.url_prefix)
+        for option in registry.options("export"):
+            form.addRow(
+                option.name.replace("_", " ").capitalize(), self.format_options[option.name]
+            )
         form.addRow("", self.overwrite)
         self._form = form
         self._layout = QtWidgets.QVBoxLayout(self)
@@ -317,14 +304,20 @@ class ExportDialog(QtWidgets.QDialog):
             classes=classes,
             images=base.ImageMode(self.images.currentData()),
             task=str(task) if task else None,
-            image_url_prefix=self.url_prefix.text().strip() if self.url_prefix.isEnabled() else "",
+            format_options=self.chosen_format_options(),
             overwrite=self.overwrite.isChecked(),
         )
+
+    def chosen_format_options(self) -> dict[str, str]:
+        """The current format's options as filled in (empty fields left out)."""
+        enabled = {k: w for k, w in self.format_options.items() if w.isEnabled()}
+        return option_values(enabled)
 
     @QtCore.Slot()
     def _on_format_changed(self) -> None:
         name = self.format_name()
-        tasks = FORMAT_TASKS.get(name, ())
+        described = registry.get(name)
+        tasks = described.tasks
         self.task.clear()
         for task in tasks:
             self.task.addItem(task, task)
@@ -334,7 +327,9 @@ class ExportDialog(QtWidgets.QDialog):
         if wanted is not None:
             self.task.setCurrentIndex(max(0, self.task.findData(wanted)))
         self.task.setEnabled(bool(tasks))
-        self.url_prefix.setEnabled(name == "azureml")
+        taken = {option.name for option in described.export_options}
+        for option_name, widget in self.format_options.items():
+            widget.setEnabled(option_name in taken)
 
     @QtCore.Slot()
     def _on_browse(self) -> None:
@@ -441,6 +436,41 @@ class ExportDialog(QtWidgets.QDialog):
         super().reject()
 
 
+def option_widgets(options: Sequence[registry.Option]) -> dict[str, QtWidgets.QWidget]:
+    """A field for each format option: a list for choices, a line of text otherwise."""
+    out: dict[str, QtWidgets.QWidget] = {}
+    for option in options:
+        widget: QtWidgets.QWidget
+        if option.choices:
+            combo = QtWidgets.QComboBox()
+            for choice in option.choices:
+                combo.addItem(choice, choice)
+            combo.setCurrentIndex(max(0, combo.findData(option.default)))
+            widget = combo
+        else:
+            line = QtWidgets.QLineEdit()
+            line.setPlaceholderText(option.metavar.lower() if option.metavar else "")
+            widget = line
+        widget.setObjectName(f"option_{option.name}")
+        widget.setToolTip(option.help)
+        out[option.name] = widget
+    return out
+
+
+def option_values(widgets: Mapping[str, QtWidgets.QWidget]) -> dict[str, str]:
+    """The values of option fields made by :func:`option_widgets` (empty ones left out)."""
+    out: dict[str, str] = {}
+    for name, widget in widgets.items():
+        if isinstance(widget, QtWidgets.QComboBox):
+            value = str(widget.currentData() or "")
+        else:
+            assert isinstance(widget, QtWidgets.QLineEdit)
+            value = widget.text().strip()
+        if value:
+            out[name] = value
+    return out
+
+
 def describe_error(exc: BaseException) -> str:
     """An error as a sentence for the user (services write ValueError messages for users)."""
     if isinstance(exc, (ValueError, OSError)):
@@ -470,4 +500,7 @@ def summary(result: export.ExportResult) -> str:
     if inexact:
         lines.append(f"Not expressed exactly: {sum(inexact.values()):,} (listed below)")
     lines.append(f"Written to {result.out}")
+    if result.report.next_steps:
+        lines.append("Next steps (also in manifest.json):")
+        lines += [f"• {step}" for step in result.report.next_steps]
     return "\n".join(lines)

@@ -21,7 +21,9 @@ from labeler.server.storage import exporting
 router = fastapi.APIRouter(tags=["export"])
 Role = deps.Role
 
-_FORMATS = "|".join(registry.FORMAT_NAMES)
+_FORMATS = "|".join(f.name for f in registry.writable())
+_TASKS = "|".join(registry.ALL_TASKS)
+_VOC = registry.get("voc").export_options[0]
 _ZIP = {"application/zip": {"schema": {"type": "string", "format": "binary"}}}
 
 
@@ -58,7 +60,23 @@ def export_dataset(
     ] = "none",
     task: Annotated[
         str | None,
-        fastapi.Query(pattern="^(detect|segment|classify)$", description="For YOLO: which task."),
+        fastapi.Query(
+            pattern=f"^({_TASKS})$",
+            description="The format's task: "
+            + "; ".join(f"{f.name}: {', '.join(f.tasks)}" for f in registry.FORMATS if f.tasks),
+        ),
+    ] = None,
+    image_url_prefix: Annotated[
+        str | None,
+        fastapi.Query(
+            max_length=1000,
+            description="Azure ML: the URL the export's images/ folder will have "
+            "(azureml://subscriptions/…/datastores/…/paths/…/, https://, wasbs://, abfss://).",
+        ),
+    ] = None,
+    voc_coordinates: Annotated[
+        str | None,
+        fastapi.Query(pattern=f"^({'|'.join(_VOC.choices)})$", description=f"VOC: {_VOC.help}."),
     ] = None,
     classes: Annotated[
         str | None,
@@ -112,6 +130,7 @@ def export_dataset(
         classes=tuple(_names(classes)) or None,
         images=mode,
         task=task,
+        format_options={"image_url_prefix": image_url_prefix, "voc_coordinates": voc_coordinates},
         project_name=project,
         data_revision=data.head,
     )
