@@ -5,7 +5,8 @@ Layouts taken, by what the folder holds:
 - ``*.yaml`` (Ultralytics): ``names`` as a list or an ``{index: name}`` mapping; each of
   ``train``/``val``/``test`` an image folder, a ``.txt`` list of images, an image, or a list of
   these. Relative entries resolve against ``path`` (or the YAML's folder). Roboflow's
-  ``../train/images`` and ``valid`` folder names are resolved and reported.
+  ``../train/images`` and ``valid`` folder names are resolved and reported; a YAML naming no
+  split at all (supervision writes ``names`` only) takes ``images/<split>/`` beside it, reported.
 - ``obj.data`` (Darknet/CVAT/datumaro): ``names`` file, ``train``/``valid``/``val``/``test``
   image lists; the ``data/`` prefix those lists use stands for the dataset folder. Any other key
   naming a ``.txt`` list (datumaro writes every subset as ``<name> = data/<name>.txt``) is read as
@@ -323,6 +324,10 @@ def _read_ultralytics(path: Path, report: base.Report) -> base.ReadResult:
                 continue
             seen[entry] = key
             _add_entry(collector, entry, split, [root, path.parent], path, key, report)
+    if not seen and (root / "images").is_dir():
+        # supervision writes a data.yaml with names only: take images/<split>/ beside it.
+        report.add("yaml_without_splits", str(path), "no train/val/test: read images/<split>/")
+        _add_split_folders(collector, root / "images")
     if not collector.pending:
         raise base.FormatError(path, "", "no images found for train, val or test")
     kind = "pose" if "kpt_shape" in doc else "obb" if doc.get("task") == "obb" else "auto"
@@ -418,10 +423,15 @@ def _read_names_and_folders(folder: Path, report: base.Report) -> base.ReadResul
     images = folder / "images"
     if not images.is_dir():
         raise base.FormatError(folder, "", "obj.names without obj.data or an images/ folder")
+    _add_split_folders(collector, images)
+    return collector.result("auto")
+
+
+def _add_split_folders(collector: _Collector, images: Path) -> None:
+    """The images of each ``images/<split>/`` folder, in that split."""
     for split_dir in sorted(p for p in images.iterdir() if p.is_dir()):
         for image in _images_in(split_dir):
             collector.add(image, _SPLIT_KEYS.get(split_dir.name, split_dir.name), split_dir)
-    return collector.result("auto")
 
 
 def _classification_splits(folder: Path) -> list[Path]:

@@ -405,3 +405,17 @@ def test_malformed_labelmap_names_its_line(tmp_path: Path) -> None:
     )
     err = _error(root)
     assert (Path(err.path).name, err.where) == ("labelmap.txt", "line 3")
+
+
+def test_an_image_list_naming_nothing_is_refused_at_its_line(tmp_path: Path) -> None:
+    root = _dataset(tmp_path, _xml(_obj("car", (1, 1, 5, 5))))
+    lists = root / "ImageSets" / "Main"
+    lists.mkdir(parents=True)
+    (lists / "train.txt").write_text("a\nmy photo 7\n")
+
+    with pytest.raises(base.FormatError) as info:
+        h.reader(voc).read(root, base.Report())
+
+    assert Path(info.value.path) == lists / "train.txt"
+    assert info.value.where == "line 2"
+    assert "'my photo 7'" in info.value.reason

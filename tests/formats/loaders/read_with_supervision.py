@@ -39,8 +39,8 @@ def describe(ds, root):
 
 kind, *rest = sys.argv[1:]
 if kind.startswith("write-"):
-    ds = load("coco", rest[:2])
-    out = rest[2]
+    ds = load(rest[0], rest[1:-1])
+    out = rest[-1]
     target = kind.removeprefix("write-")
     if target == "yolo":
         ds.as_yolo(f"{out}/images/train", f"{out}/labels/train", f"{out}/data.yaml")
