@@ -39,6 +39,7 @@ class Option:
         choices: allowed values; empty for free text.
         default: the value used when the option is not given (None: not set).
         metavar: how ``--help`` shows a free-text value.
+        label: how the app's dialogs name the field.
     """
 
     name: str
@@ -46,6 +47,7 @@ class Option:
     choices: tuple[str, ...] = ()
     default: str | None = None
     metavar: str = "TEXT"
+    label: str = ""
 
     @property
     def flag(self) -> str:
@@ -170,26 +172,34 @@ AZUREML_OPTIONS = (
         "datastore",
         "Azure ML datastore the images are uploaded to (the export says how)",
         metavar="NAME",
+        label="Datastore",
     ),
     Option(
         "datastore_path",
         "folder in the datastore for this export (default: the output folder's name)",
         metavar="PATH",
+        label="Datastore folder",
     ),
-    Option("subscription", "Azure subscription id of the workspace", metavar="ID"),
-    Option("resource_group", "resource group of the workspace", metavar="NAME"),
-    Option("workspace", "Azure ML workspace name", metavar="NAME"),
+    Option(
+        "subscription", "Azure subscription id of the workspace", metavar="ID", label="Subscription"
+    ),
+    Option(
+        "resource_group", "resource group of the workspace", metavar="NAME", label="Resource group"
+    ),
+    Option("workspace", "Azure ML workspace name", metavar="NAME", label="Workspace"),
     Option(
         "azureml_config",
         "the workspace's config.json (as the Azure ML SDK reads it; default: found in the "
         "current folder or a parent, or .azureml/config.json there)",
         metavar="FILE",
+        label="Workspace config.json",
     ),
     Option(
         "image_url_prefix",
         "image URL prefix instead of a datastore: azureml://subscriptions/…/datastores/…/paths/…/, "
         "https://, wasbs://, abfss:// or file://",
         metavar="URL",
+        label="Image URL prefix",
     ),
 )
 
@@ -252,6 +262,7 @@ FORMATS: tuple[Format, ...] = (
                 "coordinates (as datumaro and Roboflow write)",
                 choices=VOC_COORDINATES,
                 default="devkit",
+                label="VOC pixels",
             ),
         ),
         import_options=(
@@ -262,6 +273,7 @@ FORMATS: tuple[Format, ...] = (
                 "devkit",
                 choices=("auto", *VOC_COORDINATES),
                 default="auto",
+                label="VOC pixels",
             ),
         ),
     ),

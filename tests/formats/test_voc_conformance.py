@@ -4,7 +4,6 @@ datumaro reads it."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 from labeler.domain import status as status_mod
 from labeler.formats import base, voc
 from tests.formats import _helpers_tabular as h
+from tests.formats import loaders
 
 
 def test_datumaro_voc_with_parts_actions_and_masks(tmp_path: Path) -> None:
@@ -104,9 +104,7 @@ print(json.dumps({"labels": names, "boxes": sorted(boxes)}))
 
 
 def test_datumaro_reads_our_export_as_we_wrote_it(tmp_path: Path) -> None:
-    python = os.environ.get("LABELER_DATUMARO_PYTHON")
-    if not python:
-        pytest.skip("set LABELER_DATUMARO_PYTHON to a Python with datumaro installed")
+    python = loaders.python_of("datumaro")
     a = h.make_image(tmp_path / "src" / "a.jpg")
     b = h.make_image(tmp_path / "src" / "b.jpg")
     samples = [
@@ -119,7 +117,11 @@ def test_datumaro_reads_our_export_as_we_wrote_it(tmp_path: Path) -> None:
         base.Sample(h.image(b, "b.jpg"), (h.box("car", 3, 4, 5, 6, occluded=True),), "val"),
     ]
     out = tmp_path / "out"
-    h.writer(voc).write(samples, out, base.WriteOptions(classes=("car", "sign")), base.Report())
+    # datumaro reads the values as they stand: the continuous convention.
+    options = base.WriteOptions(
+        classes=("car", "sign"), format_options={"voc_coordinates": "continuous"}
+    )
+    h.writer(voc).write(samples, out, options, base.Report())
 
     run = subprocess.run(
         [python, "-c", _DATUMARO_SCRIPT, str(out)], capture_output=True, text=True, check=False

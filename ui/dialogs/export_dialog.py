@@ -193,9 +193,7 @@ class ExportDialog(QtWidgets.QDialog):
         form.addRow("Images", self.images)
         form.addRow("Task", self.task)
         for option in registry.options("export"):
-            form.addRow(
-                option.name.replace("_", " ").capitalize(), self.format_options[option.name]
-            )
+            form.addRow(option.label or option.name, self.format_options[option.name])
         form.addRow("", self.overwrite)
         self._form = form
         self._layout = QtWidgets.QVBoxLayout(self)
@@ -329,7 +327,9 @@ class ExportDialog(QtWidgets.QDialog):
         self.task.setEnabled(bool(tasks))
         taken = {option.name for option in described.export_options}
         for option_name, widget in self.format_options.items():
+            # Only the chosen format's options are shown (and read).
             widget.setEnabled(option_name in taken)
+            self._form.setRowVisible(widget, option_name in taken)
 
     @QtCore.Slot()
     def _on_browse(self) -> None:

@@ -168,9 +168,8 @@ class ImportDialog(QtWidgets.QDialog):
         form.addRow("Format", self.format)
         form.addRow("Dataset", path_row)
         for option in registry.options("import"):
-            form.addRow(
-                option.name.replace("_", " ").capitalize(), self.format_options[option.name]
-            )
+            form.addRow(option.label or option.name, self.format_options[option.name])
+        self._form = form
         form.addRow("Classes", self.mapping)
         form.addRow("", self.create_classes)
         self._build_outcome(form)
@@ -270,6 +269,7 @@ class ImportDialog(QtWidgets.QDialog):
         taken = {o.name for o in registry.get(self.format_name()).import_options}
         for name, widget in self.format_options.items():
             widget.setEnabled(name in taken)
+            self._form.setRowVisible(widget, name in taken)
 
     # --- running ----------------------------------------------------------------------------
 

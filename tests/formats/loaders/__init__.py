@@ -1,8 +1,9 @@
 """The independent loaders, each run in its own Python on a dataset folder.
 
 Each loader lives in its own virtual environment (``tests/formats/loaders/setup.sh`` builds them
-under ``.venv-loaders/<name>``). A test finds a loader's Python as ``LABELER_<NAME>_PYTHON`` or
-at ``.venv-loaders/<name>/bin/python``; without it the test is skipped saying so, unless
+under ``$LABELER_LOADERS_DIR/<name>``, by default ``.venv-loaders/<name>`` in the repository). A
+test finds a loader's Python as ``LABELER_<NAME>_PYTHON`` or at ``<that folder>/bin/python``;
+without it the test is skipped saying so, unless
 ``LABELER_REQUIRE_LOADERS=1`` (CI sets it), which turns the skip into a failure so the checks
 can never silently stop running. The scripts beside this file are what each loader runs: they
 read a dataset with the loader's own API and print what it found as one JSON line.
@@ -27,11 +28,12 @@ def python_of(name: str) -> str:
     """The Python with loader ``name`` installed, or skip (fail under LABELER_REQUIRE_LOADERS)."""
     assert name in NAMES, name
     variable = f"LABELER_{name.upper()}_PYTHON"
-    chosen = os.environ.get(variable) or str(REPO / ".venv-loaders" / name / "bin" / "python")
+    folder = Path(os.environ.get("LABELER_LOADERS_DIR") or REPO / ".venv-loaders")
+    chosen = os.environ.get(variable) or str(folder / name / "bin" / "python")
     if Path(chosen).is_file():
         return chosen
     why = (
-        f"{name} is not installed: run tests/formats/loaders/setup.sh {name} "
+        f"{name} is not installed at {chosen}: run tests/formats/loaders/setup.sh {name} "
         f"(or set {variable} to a Python that has it)"
     )
     if os.environ.get("LABELER_REQUIRE_LOADERS") == "1":
