@@ -25,6 +25,9 @@ from labeler.domain import geometry as geo
 from tests.formats import _loader_project as lp
 from tests.formats import loaders
 
+#: Every test here runs an independent loader in its own environment.
+pytestmark = pytest.mark.loaders
+
 TOLERANCE = 0.5
 AZURE_PREFIX = "azureml://subscriptions/s-1/resourcegroups/rg/workspaces/ws/datastores/lake/paths/"
 

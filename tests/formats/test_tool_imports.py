@@ -25,6 +25,9 @@ from labeler.services import project as project_mod
 from tests.formats import _loader_project as lp
 from tests.formats import loaders
 
+#: Every test here runs an independent loader in its own environment.
+pytestmark = pytest.mark.loaders
+
 
 @dataclasses.dataclass
 class Setting:

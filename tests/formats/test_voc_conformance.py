@@ -103,6 +103,7 @@ print(json.dumps({"labels": names, "boxes": sorted(boxes)}))
 """
 
 
+@pytest.mark.loaders
 def test_datumaro_reads_our_export_as_we_wrote_it(tmp_path: Path) -> None:
     python = loaders.python_of("datumaro")
     a = h.make_image(tmp_path / "src" / "a.jpg")

@@ -8,7 +8,7 @@ a cancelled or failed export leaves nothing behind.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from labeler.domain import schema as schema_mod
 from labeler.domain import status as status_mod
 from labeler.formats import base, export, registry
 from ui import tasks as tasks_mod
-from ui.dialogs import open_dialogs
+from ui.dialogs import format_options, open_dialogs
 
 S = status_mod.ImageStatus
 
@@ -182,7 +182,7 @@ class ExportDialog(QtWidgets.QDialog):
         for mode, label in IMAGE_MODES:
             self.images.addItem(label, mode)
         self.task = QtWidgets.QComboBox()
-        self.format_options = option_widgets(registry.options("export"))
+        self.format_options = format_options.widgets(registry.options("export"))
         self.overwrite = QtWidgets.QCheckBox("Replace an earlier export in this folder")
         form = QtWidgets.QFormLayout()
         form.addRow("Format", self.format)
@@ -309,7 +309,7 @@ class ExportDialog(QtWidgets.QDialog):
     def chosen_format_options(self) -> dict[str, str]:
         """The current format's options as filled in (empty fields left out)."""
         enabled = {k: w for k, w in self.format_options.items() if w.isEnabled()}
-        return option_values(enabled)
+        return format_options.values(enabled)
 
     @QtCore.Slot()
     def _on_format_changed(self) -> None:
@@ -434,41 +434,6 @@ class ExportDialog(QtWidgets.QDialog):
             self._token.cancel()
             self.running = False
         super().reject()
-
-
-def option_widgets(options: Sequence[registry.Option]) -> dict[str, QtWidgets.QWidget]:
-    """A field for each format option: a list for choices, a line of text otherwise."""
-    out: dict[str, QtWidgets.QWidget] = {}
-    for option in options:
-        widget: QtWidgets.QWidget
-        if option.choices:
-            combo = QtWidgets.QComboBox()
-            for choice in option.choices:
-                combo.addItem(choice, choice)
-            combo.setCurrentIndex(max(0, combo.findData(option.default)))
-            widget = combo
-        else:
-            line = QtWidgets.QLineEdit()
-            line.setPlaceholderText(option.metavar.lower() if option.metavar else "")
-            widget = line
-        widget.setObjectName(f"option_{option.name}")
-        widget.setToolTip(option.help)
-        out[option.name] = widget
-    return out
-
-
-def option_values(widgets: Mapping[str, QtWidgets.QWidget]) -> dict[str, str]:
-    """The values of option fields made by :func:`option_widgets` (empty ones left out)."""
-    out: dict[str, str] = {}
-    for name, widget in widgets.items():
-        if isinstance(widget, QtWidgets.QComboBox):
-            value = str(widget.currentData() or "")
-        else:
-            assert isinstance(widget, QtWidgets.QLineEdit)
-            value = widget.text().strip()
-        if value:
-            out[name] = value
-    return out
 
 
 def describe_error(exc: BaseException) -> str:

@@ -18,7 +18,7 @@ from labeler.services import importing
 from labeler.services import project as project_svc
 from ui import document as document_mod
 from ui import tasks as tasks_mod
-from ui.dialogs import export_dialog, open_dialogs
+from ui.dialogs import export_dialog, format_options, open_dialogs
 
 #: The combo entry meaning "a class of the same name: the project's, or a new one".
 SAME_NAME = ""
@@ -163,7 +163,7 @@ class ImportDialog(QtWidgets.QDialog):
         self.mapping.verticalHeader().setVisible(False)
         self.mapping.setMinimumHeight(120)
         self.mapping.setToolTip("Check the dataset to list its classes")
-        self.format_options = export_dialog.option_widgets(registry.options("import"))
+        self.format_options = format_options.widgets(registry.options("import"))
         form = QtWidgets.QFormLayout()
         form.addRow("Format", self.format)
         form.addRow("Dataset", path_row)
@@ -280,7 +280,7 @@ class ImportDialog(QtWidgets.QDialog):
             return None
         taken = {o.name for o in registry.get(self.format_name()).import_options}
         options = {
-            k: v for k, v in export_dialog.option_values(self.format_options).items() if k in taken
+            k: v for k, v in format_options.values(self.format_options).items() if k in taken
         }
         return (
             self.format_name(),
