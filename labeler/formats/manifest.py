@@ -60,7 +60,8 @@ def build(
         },
         "counts": dict(counts),
         "class_ids": dict(class_ids),
-        # ``file``: where the image is in the export (flat layouts rename; None: not written).
+        # ``file``: the image's path in the export (flat layouts rename it; with --images none,
+        # where the labels expect it); None when the format left the image out.
         "images": [
             {
                 "key": s.image.key,
