@@ -11,21 +11,46 @@ from typing import Any
 
 from labeler.cli import common
 from labeler.domain import status as status_mod
-from labeler.formats import base, export, kindmap, manifest, registry, splits
+from labeler.formats import azureml_urls, base, export, manifest, registry, splits
 from labeler.services import exporting, importing, sync
 from labeler.services import project as project_mod
 from labeler.sync.wire import errors as sync_errors
 
-#: Every task of every format, in the order the formats offer them.
-_TASKS = tuple(dict.fromkeys(t for name in kindmap.TABLE for t in kindmap.tasks(name)))
+
+def _format_options(parser: argparse.ArgumentParser, direction: str) -> None:
+    """One flag per format option of ``direction``, as the registry describes them."""
+    for option in registry.options(direction):
+        takers = [
+            f.name
+            for f in registry.FORMATS
+            if option in (f.export_options if direction == "export" else f.import_options)
+        ]
+        default = f" (default {option.default})" if option.default else ""
+        parser.add_argument(
+            option.flag,
+            dest=option.name,
+            choices=option.choices or None,
+            metavar=None if option.choices else option.metavar,
+            help=f"{', '.join(takers)}: {option.help}{default}",
+        )
+
+
+def _given_options(args: argparse.Namespace, direction: str) -> dict[str, str]:
+    return {
+        o.name: getattr(args, o.name)
+        for o in registry.options(direction)
+        if getattr(args, o.name, None) is not None
+    }
+
+
+def _task_help() -> str:
+    return "; ".join(f"{f.name}: {'|'.join(f.tasks)}" for f in registry.FORMATS if f.tasks)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    names = ", ".join(registry.FORMAT_NAMES)
-    p = sub.add_parser(
-        "export",
-        help="write a training dataset (COCO, YOLO, VOC, Azure ML, CSV, labelme, CreateML, DOTA)",
-    )
+    names = ", ".join(f.name for f in registry.writable())
+    titles = ", ".join(f.title.split(" (")[0] for f in registry.writable())
+    p = sub.add_parser("export", help=f"write a training dataset ({titles})")
     p.add_argument(
         "project", metavar="PROJECT", type=Path, nargs="?",
         help="a .labeler file or an image folder (not with --remote)",
@@ -62,24 +87,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--images", choices=[m.value for m in base.ImageMode], default=None,
                    help="copy (upright, EXIF applied), link, symlink or none (default copy; "
                    "with --remote: none, or copy when the server holds the image files)")  # fmt: skip
-    p.add_argument(
-        "--task",
-        choices=_TASKS,
-        help="YOLO: detect|segment|obb|classify; Azure ML: detect|segment|multiclass|multilabel",
-    )
-    p.add_argument(
-        "--image-url-prefix", default="", help="Azure ML: azureml://.../paths/ datastore prefix"
-    )
+    p.add_argument("--task", choices=registry.ALL_TASKS, help=_task_help())
+    _format_options(p, "export")
     p.add_argument("--overwrite", action="store_true", help="replace a previous export at --out")
     common.json_arg(p)
     p.set_defaults(handler=cmd_export)
 
-    p = sub.add_parser(
-        "import", help="import labels from a dataset (COCO, YOLO, VOC, labelme, Azure ML, CSV)"
-    )
+    readable = ", ".join(f.title.split(" (")[0] for f in registry.readable())
+    p = sub.add_parser("import", help=f"import labels from a dataset ({readable})")
     common.project_arg(p)
     p.add_argument("path", type=Path, metavar="PATH", help="the dataset file or folder")
-    p.add_argument("--format", required=True, metavar="F", help=f"one of: {names}")
+    p.add_argument(
+        "--format",
+        required=True,
+        metavar="F",
+        help=f"one of: {', '.join(f.name for f in registry.readable())}",
+    )
+    _format_options(p, "import")
     p.add_argument("--map", action="append", default=[], metavar="OLD=NEW",
                    help="use class NEW for the dataset's class OLD (repeatable)")  # fmt: skip
     p.add_argument(
@@ -112,7 +136,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         classes=classes,
         images=base.ImageMode(args.images or base.ImageMode.COPY.value),
         task=args.task,
-        image_url_prefix=args.image_url_prefix,
+        format_options=_export_options(args),
         overwrite=args.overwrite,
     )
     path = project_mod.resolve_project_path(args.project)
@@ -130,6 +154,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         "class_ids": result.class_ids,
         "manifest": str(result.manifest_path),
         "inexact": [{"code": c, "where": w, "message": m} for c, w, m in result.report.entries],
+        "next_steps": list(result.report.next_steps),
     }
     lines = [
         f"exported {result.counts.get('images', '?')} images to {result.out} ({result.format})"
@@ -138,8 +163,26 @@ def cmd_export(args: argparse.Namespace) -> int:
     if counts:
         lines.append("not expressed exactly (see manifest.json for the list):")
         lines += [f"  {code}: {n}" for code, n in sorted(counts.items())]
+    if result.report.next_steps:
+        lines.append("next steps (also in manifest.json):")
+        lines += [f"  {step}" for step in result.report.next_steps]
     common.emit(args, payload, "\n".join(lines))
     return 0
+
+
+def _export_options(args: argparse.Namespace) -> dict[str, str]:
+    """The format options given; an Azure ML datastore without the workspace takes the
+    workspace's config.json from the current folder or a parent, as the Azure ML SDK does."""
+    given = _given_options(args, "export")
+    partial = not all(k in given for k in ("subscription", "resource_group", "workspace"))
+    if (
+        given.get("datastore")
+        and partial
+        and "azureml_config" not in given
+        and (found := azureml_urls.find_config(Path.cwd()))
+    ):
+        given["azureml_config"] = str(found)
+    return given
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -151,6 +194,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             "path": args.path,
             "mapping": mapping,
             "create_classes": not args.no_create,
+            "options": _given_options(args, "import"),
         }
         try:
             if args.dry_run:
@@ -215,7 +259,17 @@ def _remote_query(args: argparse.Namespace) -> dict[str, Any]:
         query["task"] = args.task
     if args.classes:
         query["classes"] = args.classes
+    given = _export_options(args)
+    if given.get("datastore"):
+        # The server takes the datastore's URL; the workspace is read here, where the user is.
+        target = azureml_urls.Target(given, Path(args.out).absolute())
+        given = {"image_url_prefix": target.prefix}
+    query.update({k: v for k, v in given.items() if k in _SERVER_OPTIONS})
     return query
+
+
+#: The format options the server's export takes (the others are resolved before asking it).
+_SERVER_OPTIONS = ("image_url_prefix", "voc_coordinates")
 
 
 def _server_error(exc: Any, args: argparse.Namespace) -> common.CliError:
@@ -298,5 +352,9 @@ def export_remote(args: argparse.Namespace) -> int:
         f"(revision {document.get('data_revision', '?')}) to {out} ({payload['format']})"
     ]
     lines += [f"  {k}: {v}" for k, v in counts.items() if k != "images"]
+    steps = [str(s) for s in document.get("next_steps") or []]
+    if steps:
+        lines.append("next steps (also in manifest.json):")
+        lines += [f"  {step}" for step in steps]
     common.emit(args, payload, "\n".join(lines))
     return 0

@@ -7,10 +7,13 @@ Layout written::
     <split>/<split>_annotations.jsonl    one JSON object per image
 
 Without a task, :func:`default_task` chooses one from the labels. Each line follows the AutoML
-image schema: ``image_url`` is ``WriteOptions.image_url_prefix``
-followed by ``images/<rel_path>`` (upload the export folder to the datastore folder the prefix
-names; with an empty prefix the URL is relative to the export folder), ``image_details`` holds
-format, width and height in pixels, and ``label`` depends on ``WriteOptions.task``:
+image schema: ``image_url`` is a URL AutoML and ``mltable`` open — the datastore's
+``azureml://subscriptions/…/datastores/<name>/paths/<path>/`` folder (or the given
+``image_url_prefix``) followed by ``images/<rel_path>``, percent-encoded; without a datastore or
+a prefix the export is refused, saying how to give one (:mod:`labeler.formats.azureml_urls`).
+The report's next steps hold the ``az`` commands that upload ``images/`` there and register each
+split's table as a data asset. ``image_details`` holds format, width and height in pixels, and
+``label`` depends on ``WriteOptions.task``:
 
 * ``multiclass``: the class name (exactly one tag per image; others are left out, reported);
 * ``multilabel``: the list of tag class names (possibly empty);
@@ -20,7 +23,8 @@ format, width and height in pixels, and ``label`` depends on ``WriteOptions.task
   (boxes written as four-corner polygons, reported).
 
 The reader takes the same JSONL, with or without an ``azureml://`` prefix, infers the task of
-each line from its ``label`` and resolves images against the dataset folder.
+each line from its ``label`` and resolves images against the dataset folder. Its classes are
+sorted by name (JSONL keeps no class list, and first-seen order would shift class ids).
 """
 
 from __future__ import annotations
@@ -32,10 +36,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from labeler.domain import geometry as geo
-from labeler.formats import base, imagefiles, kindmap, voc
+from labeler.formats import azureml_urls, base, imagefiles, kindmap, registry, writing
 
-TASKS = ("multiclass", "multilabel", "detect", "segment")
-_ALIASES = {"classification": "classify", "detection": "detect", "segmentation": "segment"}
+FORMAT = registry.get("azureml")
+TASKS = FORMAT.tasks
 _AUTOML_FORMATS = {"jpg", "jpeg", "png", "jpe", "jfif", "bmp", "tif", "tiff"}
 _EPS = 1e-6
 
@@ -54,62 +58,27 @@ transformations:
 
 
 def default_task(samples: Iterable[base.Sample]) -> str:
-    """The task a set of samples calls for when none is given: the one that writes the most of
-    their kinds as themselves (:func:`kindmap.best_task`; boxes make it ``detect``, polygons
-    without boxes ``segment``); tags alone ``multilabel`` as soon as one image has several,
-    else ``multiclass``.
+    """The task a set of samples calls for when none is given (the format's description says
+    which: the task writing the most of their kinds as themselves). Boxes make it ``detect``;
+    polygons without boxes ``segment``; tags alone ``multilabel`` as soon as one image has
+    several, else ``multiclass``.
     """
     kinds: set[geo.ShapeKind] = set()
-    most_tags = 0
+    several = False
     for sample in samples:
         kinds.update(lb.kind for lb in sample.labels)
-        most_tags = max(most_tags, sum(lb.kind is geo.ShapeKind.TAG for lb in sample.labels))
-    task = kindmap.best_task("azureml", kinds)
-    if task in ("multiclass", "multilabel"):
-        return "multilabel" if most_tags > 1 else "multiclass"
-    assert task is not None
-    return task
+        several = several or sum(lb.kind is geo.ShapeKind.TAG for lb in sample.labels) > 1
+    return FORMAT.default_task(kinds, several) or "multiclass"
 
 
 def parse_task(task: str | None, samples: Sequence[base.Sample] = ()) -> str:
-    """The AutoML task named by ``task``; chosen from ``samples`` when ``task`` is None.
-
-    ``classify`` means ``multiclass``, or ``multilabel`` when an image has several tags.
-
-    Raises:
-        ValueError: naming the valid tasks when ``task`` is unknown.
-    """
-    if task is None or task.strip().lower() in ("", "auto"):
-        return default_task(samples)
-    key = _ALIASES.get(task.strip().lower(), task.strip().lower())
-    if key == "classify":
-        chosen = default_task(samples)
-        key = chosen if chosen in ("multiclass", "multilabel") else "multiclass"
-    if key not in TASKS:
-        raise base.OptionError(
-            f"Azure ML tasks are {', '.join(TASKS)}; {task!r} is not one of them"
-        )
-    return key
-
-
-def check_prefix(prefix: str) -> str:
-    """``prefix`` ending with a slash, after checking it names a datastore path (or is empty).
+    """The AutoML task named by ``task`` (aliases as ``registry`` lists them); chosen from
+    ``samples`` when ``task`` is None.
 
     Raises:
-        ValueError: for a prefix that is not ``azureml://.../datastores/<name>/paths/...``.
+        base.OptionError: naming the valid tasks when ``task`` is unknown.
     """
-    if not prefix:
-        return ""
-    if (
-        not prefix.startswith("azureml://")
-        or "/datastores/" not in prefix
-        or "/paths" not in prefix
-    ):
-        raise base.OptionError(
-            f"image URL prefix {prefix!r} should look like azureml://subscriptions/<id>/"
-            "resourcegroups/<rg>/workspaces/<ws>/datastores/<datastore>/paths/<folder>/"
-        )
-    return prefix if prefix.endswith("/") else prefix + "/"
+    return FORMAT.task_of(task) or default_task(samples)
 
 
 class AzureMlWriter:
@@ -125,7 +94,8 @@ class AzureMlWriter:
         report: base.Report,
         progress: base.ProgressFn | None = None,
     ) -> list[str]:
-        prefix = check_prefix(options.image_url_prefix)
+        export_folder = Path(str(options.extra.get("dataset_root") or out))
+        target = azureml_urls.Target(options.format_options, export_folder)
         items = list(samples)
         task = parse_task(options.task, items)
         out.mkdir(parents=True, exist_ok=True)
@@ -137,15 +107,14 @@ class AzureMlWriter:
             labels = [lb for lb in sample.labels if _known(lb, known, report)]
             label = _label_value(task, sample, labels, report)
             if label is not None:
-                image_rel = f"images/{image.rel_path}"
+                image_rel = f"images/{writing.safe_rel_path(image.rel_path)}"
+                report.image_files[image.key] = image_rel
                 try:
                     if imagefiles.place_image(image, out / image_rel, options.images, report):
                         written.append(image_rel)
                 except FileNotFoundError as exc:
                     report.add("image_missing", image.rel_path, str(exc))
-                url = prefix + image_rel
-                if options.images is base.ImageMode.NONE and not prefix and image.source:
-                    url = Path(image.source).resolve().as_posix()
+                url = azureml_urls.image_url(target.prefix, image_rel)
                 fmt = PurePosixPath(image.rel_path).suffix.lstrip(".").lower()
                 if fmt not in _AUTOML_FORMATS:
                     report.add("image_format", image.rel_path, f"AutoML does not list {fmt!r}")
@@ -167,6 +136,9 @@ class AzureMlWriter:
                 MLTABLE_TEMPLATE.format(jsonl=jsonl), encoding="utf-8"
             )
             written += [f"{split}/{jsonl}", f"{split}/MLTable"]
+        name = str(options.extra.get("project_name") or export_folder.name)
+        images_written = options.images is not base.ImageMode.NONE
+        report.next_steps += target.next_steps(list(lines_by_split), images_written, name)
         return written
 
 
@@ -210,7 +182,7 @@ def _label_value(
         assert target is not None
         shape = kindmap.shape_for(lb, target, report, where)
         if isinstance(shape, geo.Box):
-            box = voc.clip(shape, sample.image, where, report)
+            box = writing.clip_box(shape, sample.image, where, report)
             out.append(
                 {
                     "label": lb.class_name,
@@ -249,7 +221,7 @@ class AzureMlReader:
         files = [path] if path.is_file() else _jsonl_files(path)
         if not files:
             raise base.FormatError(path, "", "no .jsonl file found (nor an MLTable naming one)")
-        classes: list[str] = []
+        classes: set[str] = set()
         samples: list[base.Sample] = []
         for file in files:
             split = _split_name(file, root)
@@ -266,10 +238,9 @@ class AzureMlReader:
                     ) from None
                 sample = _read_row(file, where, row, root, split, report)
                 samples.append(sample)
-                for lb in sample.labels:
-                    if lb.class_name not in classes:
-                        classes.append(lb.class_name)
-        return base.ReadResult(classes=tuple(classes), samples=tuple(samples))
+                classes.update(lb.class_name for lb in sample.labels)
+        # JSONL has no class list: sorted names give the same class ids on every import.
+        return base.ReadResult(classes=tuple(sorted(classes)), samples=tuple(samples))
 
 
 def _jsonl_files(root: Path) -> list[Path]:
@@ -297,10 +268,10 @@ def _split_name(file: Path, root: Path) -> str:
 
 def _image_path(url: str, root: Path) -> tuple[str, Path | None]:
     """(rel_path, file) for an image URL: the datastore part is dropped, the rest looked up."""
-    rest = url.split("/paths/", 1)[1] if url.startswith("azureml://") and "/paths/" in url else url
-    if Path(rest).is_absolute():  # an export that left the images where they were
-        return Path(rest).name, Path(rest) if Path(rest).is_file() else None
-    parts = PurePosixPath(rest).parts
+    rest = azureml_urls.path_of_url(url)
+    if Path(rest).is_absolute() and Path(rest).is_file():  # e.g. a file:// URL
+        return Path(rest).name, Path(rest)
+    parts = PurePosixPath(rest.lstrip("/")).parts
     # The datastore folder the export was uploaded to is unknown: try shorter and shorter tails.
     for start in range(len(parts)):
         candidate = root.joinpath(*parts[start:])
@@ -337,7 +308,7 @@ def _read_row(
     width, height = _size_value(details.get("width")), _size_value(details.get("height"))
     orientation = 1
     if source is not None:
-        hw, hh, orientation = voc.header_size(source)
+        hw, hh, orientation = imagefiles.header_size(source)
         width, height = width or hw, height or hh
     if not width or not height or width <= 0 or height <= 0:
         raise base.FormatError(

@@ -85,9 +85,18 @@ class Sample:
 
 @dataclasses.dataclass(slots=True)
 class Report:
-    """Everything that could not be expressed exactly, counted and listed, never silent."""
+    """Everything that could not be expressed exactly, counted and listed, never silent.
+
+    Writers also record here, for the manifest: where each image went (``image_files``: the
+    image's key → its path in the export), how the files count coordinates when that is a
+    choice (``conventions``), and what the user must do before the dataset can be used
+    (``next_steps``, e.g. the upload command of an Azure ML export).
+    """
 
     entries: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
+    image_files: dict[str, str] = dataclasses.field(default_factory=dict)
+    conventions: dict[str, Any] = dataclasses.field(default_factory=dict)
+    next_steps: list[str] = dataclasses.field(default_factory=list)
 
     def add(self, code: str, where: str, message: str) -> None:
         """Record one inexact conversion (``code`` groups them for counting)."""
@@ -114,8 +123,9 @@ class WriteOptions:
     classes: Sequence[str]  # exported classes in order: index i is class id i (YOLO) / i+1 (COCO)
     images: ImageMode = ImageMode.COPY
     task: str | None = None  # detect | segment | obb | classify, for formats that need one
-    image_url_prefix: str = ""  # Azure ML: datastore prefix (azureml://.../paths/) or ""
     extra: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    #: The format's own options (``registry.Format.export_options``), checked, defaults filled.
+    format_options: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 class Writer(Protocol):

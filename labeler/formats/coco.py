@@ -11,14 +11,17 @@ split's image folder (``images/<split>/``). Image, annotation and category ids s
 unique across the whole export; category ``i + 1`` is exported class ``i`` and every split file
 lists every exported class, so ids mean the same thing in all of them. ``bbox`` is
 ``[x, y, w, h]`` in pixels; a polygon is written as one flat ``segmentation`` list with its
-polygon area and bounding box; a box has no ``segmentation`` key at all. ``iscrowd`` comes from
+polygon area and bounding box; a box's ``segmentation`` is its own outline (four corners,
+clockwise from the top-left), so every instance has one and segmentation tools and
+``COCOeval(iouType="segm")`` take boxes too (an outline gives the box's own area and mask). ``iscrowd`` comes from
 the ``crowd`` attribute; other attributes go into an ``attributes`` object (as CVAT and
 datumaro write it). Tags are not COCO objects: each one is reported.
 
 The reader takes a COCO JSON file or a folder with ``annotations/*.json`` (also the
 MMDetection variant with images in ``<split>/``) or Roboflow's ``<split>/_annotations.coco.json``.
 Instance, stuff and image-label files are imported (annotations with neither box nor
-segmentation become tags); RLE masks, keypoints, captions, panoptic segments and image-info lists
+segmentation become tags; in a file labeler wrote — ``info.contributor`` says so — a
+segmentation that is exactly its bbox's outline is read as the box it was); RLE masks, keypoints, captions, panoptic segments and image-info lists
 are reported by name, one entry per object, and not imported. An image that lost an object this
 way gets status ``needs_review``, so it is never taken for a complete, finished image.
 """
@@ -102,6 +105,7 @@ def _annotation(
             report.add("clipped_to_image", where, "box cut to the image edges")
         ann = {"id": ids[0], "image_id": ids[1], "category_id": ids[2]}
         ann["bbox"], ann["area"] = [x, y, w, h], w * h
+        ann["segmentation"] = [_outline(x, y, w, h)]
     else:
         flat = [c for p in g.outline() for c in p]
         xs, ys = flat[0::2], flat[1::2]
@@ -121,6 +125,23 @@ def _annotation(
         rest = {k: v for k, v in attrs.items() if k != "crowd"}
         ann["attributes"] = _json_attributes(rest, where, report)
     return ann
+
+
+def _outline(x: float, y: float, w: float, h: float) -> list[float]:
+    """A box's outline as a COCO polygon, clockwise from the top-left corner."""
+    return [x, y, x + w, y, x + w, y + h, x, y + h]
+
+
+def _box_outline(seg: Any, bbox: Any) -> bool:
+    """Whether ``seg`` is just the outline of ``bbox`` (how box annotations are written)."""
+    if not (isinstance(seg, list) and len(seg) == 1 and isinstance(bbox, list) and len(bbox) == 4):
+        return False
+    part = seg[0]
+    if not (isinstance(part, list) and len(part) == 8 and all(_number(v) for v in [*part, *bbox])):
+        return False
+    x, y, w, h = (float(v) for v in bbox)
+    expected = _outline(x, y, w, h)
+    return all(abs(a - b) <= 1e-6 * max(1.0, abs(b)) for a, b in zip(part, expected, strict=True))
 
 
 def _shoelace(xs: list[float], ys: list[float]) -> float:
@@ -160,6 +181,7 @@ def _sample_annotations(
                     "category_id": category_id,
                     "bbox": [x, y, w, h],
                     "area": w * h,
+                    "segmentation": [_outline(x, y, w, h)],
                     "iscrowd": 0,
                 }
                 out.append(ann)
@@ -222,8 +244,9 @@ class CocoWriter:
                 anns = _sample_annotations(sample, rel, image_id, annotation_id, ids, report)
                 annotation_id += len(anns)
                 annotations.extend(anns)
+                dest = f"images/{sample.split}/{rel}"
+                report.image_files[image.key] = dest
                 if options.images is not base.ImageMode.NONE:
-                    dest = f"images/{sample.split}/{rel}"
                     imagefiles.place_image(image, out / dest, options.images, report)
                     written.append(dest)
                 if progress is not None:
@@ -441,6 +464,9 @@ def _read_instances(
 ) -> None:
     images = _read_images(file, doc, root, drafts)
     names = _read_categories(file, doc, classes)
+    info = doc.get("info")
+    contributor = info.get("contributor") if isinstance(info, dict) else None
+    from_labeler = isinstance(contributor, str) and contributor.startswith("labeler")
     for i, ann in enumerate(_list_of(doc, "annotations", file.path, required=False)):
         where = f"annotations[{i}]"
         if not isinstance(ann, dict):
@@ -460,6 +486,9 @@ def _read_instances(
         if "keypoints" in ann:
             report.add("coco_keypoints", named, "keypoints not imported (the shape is)")
         draft.incomplete |= "keypoints" in ann or isinstance(ann.get("segmentation"), dict)
+        seg = ann.get("segmentation")
+        if from_labeler and _box_outline(seg, ann.get("bbox")):
+            ann = {**ann, "segmentation": []}  # labeler wrote this box with its outline
         draft.labels.extend(_labels(ann, names[cid], draft.image, file.path, where, named, report))
 
 

@@ -52,6 +52,7 @@ class CreateMlWriter:
             name = image.rel_path
             if options.images is base.ImageMode.NONE and image.source:
                 name = Path(image.source).resolve().as_posix()
+            report.image_files[image.key] = image_rel
             try:
                 if imagefiles.place_image(image, out / image_rel, options.images, report):
                     written.append(image_rel)

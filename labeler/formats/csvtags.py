@@ -14,10 +14,17 @@ no task is given, multi-label as soon as one image has more than one tag):
   (an empty cell means "none of the classes").
 
 ``path`` is relative to the CSV file (``images/...``), or the original absolute path when images
-are not written. Boxes and polygons have no place here and are reported.
+are not written. Boxes and polygons have no place here: in an export with tags they are
+reported; in an export without a single tag (a box or polygon project) each row lists instead
+the classes its image's objects belong to — image-level class presence, multi-label (an empty
+cell: no object) — said once in the report.
 
 The reader takes both shapes and Roboflow's multiclass CSV (``filename, <class>, <class>...``
-with 0/1 cells, whose header declares the classes). Errors name the file and line.
+with 0/1 cells, whose header declares the classes). A relative ``path`` is looked up from the
+CSV file's folder; when no image is there (a CSV kept apart from the images), the path names the
+image by its path in the project — labeler's own ``images/`` prefix dropped — and the import
+matches it by that path, or by its file name when that is unique in the project. Errors name the
+file and line.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from labeler.domain import geometry as geo
-from labeler.formats import base, imagefiles, voc
+from labeler.formats import base, imagefiles
 
 SEPARATOR = ";"
 _SINGLE = ("path", "label")
@@ -53,10 +60,17 @@ class CsvWriter:
         items = list(samples)
         out.mkdir(parents=True, exist_ok=True)
         order = {name: i for i, name in enumerate(options.classes)}
-        tags_of = [_tags(s, order, report) for s in items]
+        presence = not any(lb.kind is geo.ShapeKind.TAG for s in items for lb in s.labels)
+        if presence and any(s.labels for s in items):
+            report.add(
+                "objects_as_class_presence",
+                "",
+                "no image has tags: each row lists the classes of its boxes and polygons",
+            )
+        tags_of = [_tags(s, order, presence, report) for s in items]
         task = (options.task or "").strip().lower()
         if task in ("", "auto"):
-            multi = any(len(t) > 1 for t in tags_of)
+            multi = presence or any(len(t) > 1 for t in tags_of)
         elif task in ("multilabel", "multi-label"):
             multi = True
         elif task in ("multiclass", "classify", "classification"):
@@ -102,16 +116,20 @@ class CsvWriter:
         try:
             if imagefiles.place_image(image, out / rel, options.images, report):
                 written.append(rel)
+                report.image_files[image.key] = rel
         except FileNotFoundError as exc:
             report.add("image_missing", image.rel_path, str(exc))
         return rel
 
 
-def _tags(sample: base.Sample, order: dict[str, int], report: base.Report) -> list[str]:
+def _tags(
+    sample: base.Sample, order: dict[str, int], presence: bool, report: base.Report
+) -> list[str]:
+    """The image's tags in export class order (with ``presence``: its objects' classes)."""
     where = sample.image.rel_path
     tags: list[str] = []
     for label in sample.labels:
-        if label.kind is not geo.ShapeKind.TAG:
+        if label.kind is not geo.ShapeKind.TAG and not presence:
             report.add("shape_not_written", where, f"{label.kind.value} has no place in a CSV")
         elif label.class_name not in order:
             report.add("class_not_exported", where, f"class {label.class_name!r} not exported")
@@ -219,20 +237,23 @@ def _one_hot(file: Path, where: str, header: list[str], row: list[str]) -> list[
 
 def _sample(file: Path, where: str, name: str, tags: list[str], split: str) -> base.Sample:
     source = Path(name) if os.path.isabs(name) else file.parent / name
-    if not source.is_file():
-        raise base.FormatError(file, where, f"image {name!r} not found (needed for its size)")
-    width, height, orientation = voc.header_size(source)
     rel_path = source.name if os.path.isabs(name) else name.replace("\\", "/")
     if rel_path.startswith("images/"):
         rel_path = rel_path.removeprefix("images/")
-    image = base.DatasetImage(
-        key=str(source.resolve()),
-        rel_path=rel_path,
-        width=width,
-        height=height,
-        source=str(source.resolve()),
-        orientation=orientation,
-    )
+    if not source.is_file():
+        # Kept apart from the images: the path names the image in the project. Tags need no
+        # size, so the import matches it by path (or unique file name) alone.
+        image = base.DatasetImage(key=name, rel_path=rel_path, width=0, height=0)
+    else:
+        width, height, orientation = imagefiles.header_size(source)
+        image = base.DatasetImage(
+            key=str(source.resolve()),
+            rel_path=rel_path,
+            width=width,
+            height=height,
+            source=str(source.resolve()),
+            orientation=orientation,
+        )
     labels = tuple(base.Label(t, geo.ShapeKind.TAG) for t in tags)
     return base.Sample(image=image, labels=labels, split=split)
 

@@ -3,7 +3,8 @@
 Layout labeler writes (the devkit's ``images``/``labelTxt`` pair, one per split, as datumaro
 reads it)::
 
-    <split>/images/<name>           the images; a path in sub-folders is flattened to a__b.jpg
+    <split>/images/<name>           the images, flat: an image keeps its file name unless another
+                                    image of the split has it too (then a__b.jpg, reported)
     <split>/labelTxt/<stem>.txt     one line per object: ``x1 y1 x2 y2 x3 y3 x4 y4 class difficult``
 
 The four corners are pixels in the displayed frame, clockwise on screen from where the first drawn
@@ -32,7 +33,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from labeler.domain import geometry as geo
-from labeler.formats import base, imagefiles, kindmap, splits, voc, writing
+from labeler.formats import base, imagefiles, kindmap, splits, writing
 
 LABEL_DIR = "labelTxt"
 IMAGE_DIR = "images"
@@ -103,17 +104,22 @@ class DotaWriter:
                     name,
                     f"written as {spelled!r} (DOTA fields are split on spaces)",
                 )
-        taken: dict[str, writing.UniqueNames] = {}
+        # One flat folder per split, names made unique as every flat layout does.
+        files: dict[str, str] = {}
+        by_split: dict[str, list[base.Sample]] = {}
+        for sample in items:
+            by_split.setdefault(sample.split, []).append(sample)
+        for group in by_split.values():
+            rels = [writing.safe_rel_path(s.image.rel_path) for s in group]
+            for sample, name in zip(group, writing.flat_names(rels, True, report), strict=True):
+                files[sample.image.key] = name
         written: list[str] = []
         made: set[str] = set()
         root = str(out)
         with writing.gc_paused():
             for done, sample in enumerate(items, 1):
-                rel = writing.safe_rel_path(sample.image.rel_path)
-                flat = rel.replace("/", "__")
-                target = taken.setdefault(sample.split, writing.UniqueNames()).claim(
-                    flat, True, report
-                )
+                rel = sample.image.rel_path
+                target = files[sample.image.key]
                 label_rel = f"{sample.split}/{LABEL_DIR}/{writing.split_ext(target)[0]}.txt"
                 label_file = f"{root}/{label_rel}"
                 folder = label_file[: label_file.rfind("/")]
@@ -244,7 +250,7 @@ class DotaReader:
                     continue
                 labels = [label_of(line, label_file, report) for line in parse_lines(label_file)]
                 classes.update(dict.fromkeys(lb.class_name for lb in labels))
-                width, height, orientation = voc.header_size(image_path)
+                width, height, orientation = imagefiles.header_size(image_path)
                 rel = image_path.relative_to(folder.parent / IMAGE_DIR).as_posix()
                 image = base.DatasetImage(
                     key=str(image_path), rel_path=rel, width=width, height=height,

@@ -17,11 +17,12 @@ import collections
 import dataclasses
 import shutil
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from labeler import errors
+from labeler.domain import geometry as geo
 from labeler.domain import status as status_mod
 from labeler.formats import base, kindmap, manifest, registry, splits
 
@@ -39,9 +40,9 @@ class ExportOptions:
         classes: subset of class names to export (renumbered 0..k-1 in project order);
             None exports every class.
         images: copy upright, hard link, symlink or do not write the image files.
-        task: detect | segment | obb | classify for formats that need one (None: chosen from
-            labels).
-        image_url_prefix: datastore prefix for formats that reference images by URL.
+        task: one of the format's tasks (``registry.Format.tasks``); None: chosen from labels.
+        format_options: the format's own options (``registry.Format.export_options``), such as
+            the Azure ML datastore or the VOC pixel convention; None values are ignored.
         project_name, data_revision: recorded in the output and the manifest.
         overwrite: replace a previous export (or an empty folder) at ``out``.
     """
@@ -52,7 +53,7 @@ class ExportOptions:
     classes: tuple[str, ...] | None = None
     images: base.ImageMode = base.ImageMode.COPY
     task: str | None = None
-    image_url_prefix: str = ""
+    format_options: Mapping[str, str | None] = dataclasses.field(default_factory=dict)
     project_name: str = ""
     data_revision: str | int | None = None
     overwrite: bool = False
@@ -193,14 +194,25 @@ def _select(
     return _Selection(chosen, counts)
 
 
-def _class_ids(format_name: str, exported: Sequence[str], task: str | None) -> dict[str, int]:
-    if format_name == "coco":
-        return {name: i + 1 for i, name in enumerate(exported)}
-    if format_name == "yolo":
+def _class_ids(
+    description: registry.Format, exported: Sequence[str], task: str | None
+) -> dict[str, int]:
+    if description.name == "yolo" and task == "classify":
         from labeler.formats import yolo  # loaded with the format, as the registry does
 
-        return yolo.class_ids(exported, task or "detect")
-    return {name: i for i, name in enumerate(exported)}
+        return yolo.class_ids(exported, task)
+    first = description.first_class_id or 0
+    return {name: i + first for i, name in enumerate(exported)}
+
+
+def _default_task(description: registry.Format, samples: Sequence[base.Sample]) -> str | None:
+    kinds: set[geo.ShapeKind] = set()
+    several_tags = False
+    for sample in samples:
+        kinds.update(lb.kind for lb in sample.labels)
+        if not several_tags:
+            several_tags = sum(lb.kind is geo.ShapeKind.TAG for lb in sample.labels) > 1
+    return description.default_task(kinds, several_tags)
 
 
 def export_dataset(
@@ -220,43 +232,44 @@ def export_dataset(
         Exception: whatever the writer or ``progress`` raised (a cancel); nothing is left at
             ``out`` in that case.
     """
-    format_name = format.strip().lower()
+    description = registry.get(format)
+    format_name = description.name
     writer = registry.writer(format_name)
-    from labeler.formats import yolo  # loaded with the format: yolo uses this module's helpers
-
-    if format_name == "yolo" and options.task not in (None, *yolo.TASKS):
-        raise ExportError(f"unknown YOLO task {options.task!r}; expected one of: {yolo.TASKS}")
+    try:
+        task = description.task_of(options.task)
+        format_options = description.check_options(options.format_options, "export")
+    except base.OptionError as exc:
+        raise ExportError(str(exc)) from None
     exported = build_class_map(project_classes, options.classes)
     ratios = _normal_ratios(options.ratios)
     out = Path(out).absolute()
     _check_destination(out, options.overwrite)
     report = base.Report()
     selection = _select(samples, options, project_classes, exported, ratios, report)
-    task = options.task
-    if format_name == "yolo" and task is None:
-        task = yolo.default_task(selection.samples)
+    if task is None:
+        task = _default_task(description, selection.samples)
     write_options = base.WriteOptions(
         classes=exported,
         images=options.images,
         task=task,
-        image_url_prefix=options.image_url_prefix,
         extra={
             "project_name": options.project_name,
             "data_revision": options.data_revision,
             "dataset_root": str(out),
         },
+        format_options=format_options,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:12]}"
     staging.mkdir()
     try:
         files = writer.write(selection.samples, staging, write_options, report, progress)
-        class_ids = _class_ids(format_name, exported, task)
+        class_ids = _class_ids(description, exported, task)
         # Labels the format holds only as another kind (a rotated box as its enclosing box).
         selection.counts["written_as_another_kind"] = kindmap.approximated(report)
         document = manifest.build(
             format_name=format_name,
-            options=_options_record(options, ratios, exported, task),
+            options=_options_record(options, ratios, exported, task, format_options),
             images=options.images,
             data_revision=options.data_revision,
             counts=selection.counts,
@@ -283,7 +296,11 @@ def export_dataset(
 
 
 def _options_record(
-    options: ExportOptions, ratios: Sequence[float], exported: Sequence[str], task: str | None
+    options: ExportOptions,
+    ratios: Sequence[float],
+    exported: Sequence[str],
+    task: str | None,
+    format_options: Mapping[str, str],
 ) -> dict[str, Any]:
     return {
         "ratios": list(ratios),
@@ -293,7 +310,7 @@ def _options_record(
         "exported_classes": list(exported),
         "images": options.images.value,
         "task": task,
-        "image_url_prefix": options.image_url_prefix,
+        "format_options": dict(format_options),
         "project_name": options.project_name,
         "split_key": "sha256 of the image bytes (the image id when not yet hashed)",
     }

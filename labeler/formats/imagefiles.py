@@ -1,4 +1,5 @@
-"""Placing image files into an export: copied upright, hard-linked, symlinked or not written."""
+"""Image files in datasets: their size from the header (readers), and placing them into an export
+(copied upright, hard-linked, symlinked or not written)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from labeler.formats import base
+
+_EXIF_FORMATS = frozenset({"JPEG", "MPO", "TIFF", "WEBP"})  # PNG EXIF costs a full decode
 
 # Pillow save options that keep quality when an image must be re-encoded to apply EXIF rotation.
 _SAVE_OPTIONS: dict[str, dict[str, object]] = {
@@ -63,3 +66,22 @@ def _copy_upright(source: Path, dest: Path) -> None:
         upright = ImageOps.exif_transpose(im)
         # exif_transpose drops the orientation tag, so no loader rotates the pixels twice.
         upright.save(dest, format=fmt, **_SAVE_OPTIONS.get(fmt, {}))
+
+
+def header_size(path: Path) -> tuple[int, int, int]:
+    """(width, height, orientation) of an image in the displayed frame, from its header.
+
+    Raises:
+        FormatError: when the file is not an image Pillow can open.
+    """
+    try:
+        with Image.open(path) as im:
+            width, height = im.size
+            orientation = 1
+            if im.format in _EXIF_FORMATS:
+                orientation = int(im.getexif().get(0x0112, 1) or 1)
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise base.FormatError(path, "", f"not an image labeler can read ({exc})") from None
+    if orientation in (5, 6, 7, 8):  # rotated a quarter turn: the displayed frame swaps sides
+        width, height = height, width
+    return width, height, orientation

@@ -12,9 +12,11 @@ attribute goes to ``description``; other attributes have no place and are report
 ``imagePath`` is the image's name relative to the JSON file (absolute when images are not
 written), as labelme resolves it.
 
-The reader takes rectangles and polygons (a polygon needs three points), image flags set to
-true as tags, and reports circles, lines, line strips, points and masks as not taken; an image
-that lost a shape this way gets status ``needs_review``, so it is never taken for finished.
+The reader creates the classes it finds in sorted order (labelme keeps no class list, and
+first-seen order would shift class ids between imports). It takes rectangles and polygons (a
+polygon needs three points), image flags set to true as tags, and reports circles, lines, line
+strips, points and masks as not taken; an image that lost a shape this way gets status
+``needs_review``, so it is never taken for finished.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any
 
 from labeler.domain import geometry as geo
 from labeler.domain import status as status_mod
-from labeler.formats import base, imagefiles, kindmap, voc
+from labeler.formats import base, imagefiles, kindmap
 
 LABELME_VERSION = "5.5.0"
 _EPS = 1e-6
@@ -65,6 +67,7 @@ class LabelmeWriter:
             image_path = PurePosixPath(image.rel_path).name
             if options.images is base.ImageMode.NONE and image.source:
                 image_path = Path(image.source).resolve().as_posix()
+            report.image_files[image.key] = image_rel
             try:
                 if imagefiles.place_image(image, out / image_rel, options.images, report):
                     written.append(image_rel)
@@ -150,7 +153,7 @@ class LabelmeReader:
         path = Path(path)
         files = [path] if path.is_file() else sorted(path.rglob("*.json"))
         root = path.parent if path.is_file() else path
-        classes: list[str] = []
+        classes: set[str] = set()
         samples: list[base.Sample] = []
         for file in files:
             document = _load(file)
@@ -161,10 +164,11 @@ class LabelmeReader:
                 continue
             sample = _read_document(file, document, root, report)
             samples.append(sample)
-            classes += [lb.class_name for lb in sample.labels if lb.class_name not in classes]
+            classes.update(lb.class_name for lb in sample.labels)
         if not samples:
             raise base.FormatError(path, "", "no labelme JSON file found")
-        return base.ReadResult(classes=tuple(classes), samples=tuple(samples))
+        # labelme files keep no class list: sorted names give the same class ids every time.
+        return base.ReadResult(classes=tuple(sorted(classes)), samples=tuple(samples))
 
 
 def _load(file: Path) -> Any:
@@ -201,7 +205,7 @@ def _read_document(
     width, height = _size(file, document, "imageWidth"), _size(file, document, "imageHeight")
     orientation = 1
     if source.is_file():
-        hw, hh, orientation = voc.header_size(source)
+        hw, hh, orientation = imagefiles.header_size(source)
         width, height = width or hw, height or hh
     if width is None or height is None:
         raise base.FormatError(file, "imageWidth", "no image size and no image file to read it")

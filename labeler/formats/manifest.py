@@ -56,18 +56,23 @@ def build(
         "coordinate_frame": {
             "coordinates": COORDINATE_FRAME,
             "images": _ORIENTATION[images],
+            **report.conventions,
         },
         "counts": dict(counts),
         "class_ids": dict(class_ids),
+        # ``file``: the image's path in the export (flat layouts rename it; with --images none,
+        # where the labels expect it); None when the format left the image out.
         "images": [
             {
                 "key": s.image.key,
                 "rel_path": s.image.rel_path,
                 "sha256": s.image.sha256,
                 "split": s.split,
+                "file": report.image_files.get(s.image.key),
             }
             for s in samples
         ],
+        "next_steps": list(report.next_steps),
         "report": {
             "counts": report.counts(),
             "entries": [{"code": c, "where": w, "message": m} for c, w, m in report.entries],

@@ -3,9 +3,10 @@ image, and a pause of the garbage collector while 100,000s of small objects are 
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import PurePosixPath
 
 from labeler.domain import geometry as geo
@@ -65,24 +66,44 @@ def split_ext(rel: str) -> tuple[str, str]:
     return (rel[:dot], rel[dot:]) if dot > slash + 1 else (rel, "")
 
 
-class UniqueNames:
-    """Target names inside one folder, renaming (and reporting) on collision."""
+def flat_names(
+    rel_paths: Sequence[str], stem_only: bool, report: base.Report | None = None
+) -> list[str]:
+    """A file name in one flat folder for each of ``rel_paths`` (the loaders' layout).
 
-    def __init__(self) -> None:
-        self._used: set[str] = set()
+    An image keeps its own file name unless another image of the group has the same one
+    (compared without case, and without the extension when ``stem_only``: label files share a
+    stem across image types); then each of those is named by its whole path with ``__`` for
+    ``/`` (``batch0__x.jpg``), and ``_2``, ``_3``… follow the stem should that be taken too. The
+    names depend only on the group's paths, not on the order images are written in.
+    """
 
-    def claim(self, rel: str, stem_only: bool, report: base.Report) -> str:
-        """``rel``, or ``<stem>_2<ext>`` (and so on) when taken. With ``stem_only``, names that
-        differ only in their extension collide (label files share a stem across image types)."""
-        stem, ext = split_ext(rel)
-        # File systems may ignore case.
-        key = (stem if stem_only else rel).lower()
-        candidate, n = rel, 1
-        while key in self._used:
+    def key(name: str) -> str:
+        return (split_ext(name)[0] if stem_only else name).casefold()
+
+    own = [p.rsplit("/", 1)[-1] for p in rel_paths]
+    shared = collections.Counter(key(name) for name in own)
+    used: set[str] = set()
+    out: list[str] = []
+    for rel, name in zip(rel_paths, own, strict=True):
+        wanted = name if shared[key(name)] == 1 else rel.replace("/", "__")
+        candidate, n = wanted, 1
+        while key(candidate) in used:
             n += 1
+            stem, ext = split_ext(wanted)
             candidate = f"{stem}_{n}{ext}"
-            key = (candidate[: len(candidate) - len(ext)] if stem_only else candidate).lower()
-        self._used.add(key)
-        if candidate != rel:
-            report.add("renamed_image", rel, f"written as {candidate} (its name was taken)")
-        return candidate
+        used.add(key(candidate))
+        out.append(candidate)
+        if candidate != name and report is not None:
+            report.add(
+                "renamed_image", rel, f"written as {candidate}: another image is also {name}"
+            )
+    return out
+
+
+def clip_box(box: geo.Box, image: base.DatasetImage, where: str, report: base.Report) -> geo.Box:
+    """``box`` cut to the image, reported when it reached outside (readers refuse such boxes)."""
+    if box.x >= 0 and box.y >= 0 and box.x1 <= image.width and box.y1 <= image.height:
+        return box  # untouched: recomputing the size could change its last bit
+    report.add("box_clipped", where, "box reached outside the image; cut to its edges")
+    return box.clipped(image.width, image.height)

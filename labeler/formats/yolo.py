@@ -2,12 +2,21 @@
 
 Layout labeler writes for ``detect``, ``segment`` and ``obb``::
 
-    data.yaml                   path (absolute), train/val/test (only splits present), nc, names
-    images/<split>/<rel_path>   the images
-    labels/<split>/<rel_path with .txt>   one row per object: ``class cx cy w h`` (detect),
+    data.yaml                   path (absolute), train and val (always), test (when present),
+                                nc, names
+    images/<split>/<file>       the images, flat: one folder per split, as Ultralytics,
+                                supervision and datumaro read them
+    labels/<split>/<file stem>.txt   one row per object: ``class cx cy w h`` (detect),
                                 ``class x1 y1 x2 y2 ...`` (segment) or the four corners
                                 ``class x1 y1 x2 y2 x3 y3 x4 y4`` of a rotated box (obb,
                                 Ultralytics' OBB layout), normalized to [0, 1]
+
+The project's sub-folders are not kept: an image is written under its own file name, and
+images whose names clash within a split (``a/x.jpg`` and ``b/x.jpg``, or ``x.jpg`` and
+``x.png``, whose label files would clash) are named by their whole path (``a__x.jpg``), as
+:func:`writing.flat_names` says; each renamed image is reported, and the manifest maps every
+image to its file. When no image fell into val, ``val`` names the train images (Ultralytics
+requires a ``val`` entry), with a comment in the YAML saying so.
 
 ``names`` lists the exported classes in order (class id i is exported class i). A file never
 mixes rows: each task writes every label kind as :mod:`labeler.formats.kindmap` says (with
@@ -17,8 +26,6 @@ their least enclosing rotated boxes), each change reported. Corners past the ima
 onto it (reported): Ultralytics refuses coordinates outside [0, 1]. Finished images without objects get an empty label
 file (a deliberate "nothing here"). Ultralytics finds a label by replacing the last ``images``
 folder of the image path with ``labels``, so an image path containing an ``images`` folder is
-flattened, and images whose label files would collide (``a.jpg`` and ``a.png``) are renamed;
-both are reported.
 
 For ``task="classify"`` (projects of tags) the layout is ``<split>/<class>/<image>``, with
 every class folder present in every split so Ultralytics (which numbers classes by sorted
@@ -39,19 +46,18 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from labeler.domain import geometry as geo
-from labeler.formats import base, imagefiles, kindmap, splits, writing, yolo_read
+from labeler.formats import base, imagefiles, kindmap, registry, splits, writing, yolo_read
 
-TASKS: tuple[str, ...] = kindmap.tasks("yolo")
+FORMAT = registry.get("yolo")
+TASKS: tuple[str, ...] = FORMAT.tasks
 
 
 def default_task(samples: Iterable[base.Sample]) -> str:
-    """The task a project's labels call for when none is given: the one that writes the most of
-    its kinds as themselves (:func:`kindmap.best_task`). Tags only → classify; polygons without
-    boxes → segment; rotated boxes (with or without boxes) → obb; otherwise detect."""
-    present = {label.kind for sample in samples for label in sample.labels}
-    task = kindmap.best_task("yolo", present)
-    assert task is not None
-    return task
+    """The task a project's labels call for when none is given (the format's description says
+    which: the task writing the most of its kinds as themselves). Tags only → classify; polygons
+    without boxes → segment; rotated boxes (with or without boxes) → obb; otherwise detect."""
+    kinds = {label.kind for sample in samples for label in sample.labels}
+    return FORMAT.default_task(kinds, False) or "detect"
 
 
 def class_ids(classes: Sequence[str], task: str) -> dict[str, int]:
@@ -154,22 +160,13 @@ def _box_row(
     return f"{cid} {cx:.6f} {cy:.6f} {bw / w + 0.0:.6f} {bh / h + 0.0:.6f}"
 
 
-def _image_rel(rel: str, report: base.Report) -> str:
-    parts = rel.split("/")
-    if "images" in parts[:-1]:
-        flat = "__".join(parts)
-        report.add(
-            "renamed_image",
-            rel,
-            f"written as {flat}: an 'images' folder inside would hide its labels",
-        )
-        return flat
-    return rel
-
-
-def _data_yaml(root: str, split_names: Iterable[str], classes: Sequence[str]) -> str:
+def _data_yaml(root: str, split_names: Sequence[str], classes: Sequence[str]) -> str:
     lines = [f"path: {yaml_string(root)}"]
-    lines += [f"{split}: {yaml_string(f'images/{split}')}" for split in split_names]
+    for split in split_names:
+        lines.append(f"{split}: {yaml_string(f'images/{split}')}")
+        if split == "train" and "val" not in split_names:
+            lines.append("# no image fell into val: validating on the train images")
+            lines.append(f"val: {yaml_string('images/train')}")
     lines.append(f"nc: {len(classes)}")  # YOLOv5-era tools want it; Ultralytics checks it
     lines.append("names:")
     lines += [f"  {i}: {yaml_string(name)}" for i, name in enumerate(classes)]
@@ -198,36 +195,38 @@ class YoloWriter:
         if task == "classify":
             return _write_classify(items, out, options, report, progress)
         ids = {name: i for i, name in enumerate(options.classes)}
-        names: dict[str, writing.UniqueNames] = {}
+        by_split: dict[str, list[base.Sample]] = {}
+        for sample in items:
+            by_split.setdefault(sample.split, []).append(sample)
+        files: dict[str, str] = {}  # image key -> flat file name in its split
+        for group in by_split.values():
+            rels = [writing.safe_rel_path(s.image.rel_path) for s in group]
+            for sample, name in zip(group, writing.flat_names(rels, True, report), strict=True):
+                files[sample.image.key] = name
         written: list[str] = []
-        made: set[str] = set()
         root = str(out)
+        for split in by_split:
+            os.makedirs(f"{root}/labels/{split}", exist_ok=True)
         with writing.gc_paused():
             for done, sample in enumerate(items, 1):
-                rel = writing.safe_rel_path(sample.image.rel_path)
-                target = names.setdefault(sample.split, writing.UniqueNames()).claim(
-                    _image_rel(rel, report), True, report
-                )
+                rel = sample.image.rel_path
+                target = files[sample.image.key]
                 rows = _rows(sample, ids, task, report, rel)
                 label_rel = f"labels/{sample.split}/{writing.split_ext(target)[0]}.txt"
                 # Plain strings and bytes: this runs once per image of exports of 10,000s.
-                label_file = f"{root}/{label_rel}"
-                folder = label_file[: label_file.rfind("/")]
-                if folder not in made:
-                    os.makedirs(folder, exist_ok=True)
-                    made.add(folder)
-                with open(label_file, "wb") as f:
+                with open(f"{root}/{label_rel}", "wb") as f:
                     f.write("".join([r + "\n" for r in rows]).encode())
                 written.append(label_rel)
+                dest = f"images/{sample.split}/{target}"
+                report.image_files[sample.image.key] = dest
                 if options.images is not base.ImageMode.NONE:
-                    dest = f"images/{sample.split}/{target}"
                     imagefiles.place_image(sample.image, out / dest, options.images, report)
                     written.append(dest)
                 if progress is not None:
                     progress(done, len(items))
         root = str(options.extra.get("dataset_root") or out.resolve())
-        present = [s for s in splits.SPLIT_NAMES if s in names] + sorted(
-            s for s in names if s not in splits.SPLIT_NAMES
+        present = [s for s in splits.SPLIT_NAMES if s in by_split] + sorted(
+            s for s in by_split if s not in splits.SPLIT_NAMES
         )
         (out / "data.yaml").write_text(_data_yaml(root, present, options.classes), encoding="utf-8")
         written.append("data.yaml")
@@ -245,46 +244,56 @@ def _write_classify(
     for name, folder in class_folder.items():
         if folder != name:
             report.add("renamed_class_folder", name, f"class folder named {folder!r}")
-    folders: dict[str, writing.UniqueNames] = {}
+    folders: dict[str, list[base.Sample]] = {}
+    for sample in items:
+        tag = _single_tag(sample, class_folder, report)
+        if tag is not None:
+            folders.setdefault(f"{sample.split}/{class_folder[tag]}", []).append(sample)
     written: list[str] = []
-    for done, sample in enumerate(items, 1):
-        rel = writing.safe_rel_path(sample.image.rel_path)
-        tags: list[str] = []
-        for index, label in enumerate(sample.labels):
-            if label.class_name not in class_folder:
-                raise ValueError(f"{rel} label {index}: class {label.class_name!r} is not exported")
-            if label.kind is geo.ShapeKind.TAG:
-                if label.class_name not in tags:
-                    tags.append(label.class_name)
-            else:
-                report.add(
-                    "object_not_written",
-                    f"{rel} label {index}",
-                    f"{label.kind.value} has no place in classification",
-                )
-        if len(tags) != 1:
-            code, why = (
-                ("no_class", "has no tag")
-                if not tags
-                else ("multi_label_image", f"has {len(tags)} tags ({', '.join(tags)})")
-            )
-            report.add(
-                code, rel, f"left out: a classification image needs exactly one class, it {why}"
-            )
-            continue
-        folder = f"{sample.split}/{class_folder[tags[0]]}"
-        name = folders.setdefault(folder, writing.UniqueNames()).claim(
-            rel.replace("/", "__"), False, report
-        )
-        if imagefiles.place_image(sample.image, out / folder / name, options.images, report):
-            written.append(f"{folder}/{name}")
-        if progress is not None:
-            progress(done, len(items))
+    done = 0
+    for folder, group in folders.items():
+        rels = [writing.safe_rel_path(s.image.rel_path) for s in group]
+        for sample, name in zip(group, writing.flat_names(rels, False, report), strict=True):
+            report.image_files[sample.image.key] = f"{folder}/{name}"
+            if imagefiles.place_image(sample.image, out / folder / name, options.images, report):
+                written.append(f"{folder}/{name}")
+            done += 1
+            if progress is not None:
+                progress(done, len(items))
     if options.images is not base.ImageMode.NONE:
         for split in {s.split for s in items}:
             for folder in class_folder.values():
                 (out / split / folder).mkdir(parents=True, exist_ok=True)
     return written
+
+
+def _single_tag(
+    sample: base.Sample, class_folder: dict[str, str], report: base.Report
+) -> str | None:
+    """The image's one tag, or None (reported) when it has none or several."""
+    rel = writing.safe_rel_path(sample.image.rel_path)
+    tags: list[str] = []
+    for index, label in enumerate(sample.labels):
+        if label.class_name not in class_folder:
+            raise ValueError(f"{rel} label {index}: class {label.class_name!r} is not exported")
+        if label.kind is geo.ShapeKind.TAG:
+            if label.class_name not in tags:
+                tags.append(label.class_name)
+        else:
+            report.add(
+                "object_not_written",
+                f"{rel} label {index}",
+                f"{label.kind.value} has no place in classification",
+            )
+    if len(tags) != 1:
+        code, why = (
+            ("no_class", "has no tag")
+            if not tags
+            else ("multi_label_image", f"has {len(tags)} tags ({', '.join(tags)})")
+        )
+        report.add(code, rel, f"left out: a classification image needs exactly one class, it {why}")
+        return None
+    return tags[0]
 
 
 WRITER: base.Writer | None = YoloWriter()

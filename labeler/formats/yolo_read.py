@@ -5,9 +5,13 @@ Layouts taken, by what the folder holds:
 - ``*.yaml`` (Ultralytics): ``names`` as a list or an ``{index: name}`` mapping; each of
   ``train``/``val``/``test`` an image folder, a ``.txt`` list of images, an image, or a list of
   these. Relative entries resolve against ``path`` (or the YAML's folder). Roboflow's
-  ``../train/images`` and ``valid`` folder names are resolved and reported.
-- ``obj.data`` (Darknet/CVAT): ``names`` file, ``train``/``valid`` image lists; the ``data/``
-  prefix those lists use stands for the dataset folder.
+  ``../train/images`` and ``valid`` folder names are resolved and reported; a YAML naming no
+  split at all (supervision writes ``names`` only) takes ``images/<split>/`` beside it, reported.
+- ``obj.data`` (Darknet/CVAT/datumaro): ``names`` file, ``train``/``valid``/``val``/``test``
+  image lists; the ``data/`` prefix those lists use stands for the dataset folder. Any other key
+  naming a ``.txt`` list (datumaro writes every subset as ``<name> = data/<name>.txt``) is read as
+  a split of that name and reported; other keys than ``classes``, ``names``, ``backup``,
+  ``eval`` and ``results`` are reported as not understood. No listed subset is dropped.
 - ``obj.names`` beside ``images/<split>/`` and ``labels/<split>/``.
 - ``<split>/<class>/<image>`` folders (Ultralytics classification): each image gets a tag.
 
@@ -30,36 +34,17 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from PIL import Image
 
 from labeler.domain import geometry as geo
 from labeler.domain import status as status_mod
-from labeler.formats import base, dota
+from labeler.formats import base, dota, imagefiles
 
 IMAGE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".dng", ".mpo", ".pfm"}
 )
 _SPLIT_KEYS = {"train": "train", "val": "val", "valid": "val", "test": "test"}
-_EXIF_FORMATS = frozenset({"JPEG", "MPO", "TIFF", "WEBP"})  # PNG EXIF costs a full decode
-
-
-def image_header(path: Path) -> tuple[int, int, int]:
-    """(width, height, orientation) of an image in the displayed frame, from its header.
-
-    Raises:
-        FormatError: when the file is not an image Pillow can open.
-    """
-    try:
-        with Image.open(path) as im:
-            width, height = im.size
-            orientation = 1
-            if im.format in _EXIF_FORMATS:
-                orientation = int(im.getexif().get(0x0112, 1) or 1)
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise base.FormatError(path, "", f"not a readable image ({exc})") from None
-    if orientation in (5, 6, 7, 8):  # rotated a quarter turn: the displayed frame swaps sides
-        width, height = height, width
-    return width, height, orientation
+#: obj.data settings that say nothing about the images (Darknet's training set-up).
+_DARKNET_SETTINGS = frozenset({"classes", "names", "backup", "eval", "results"})
 
 
 def label_path(image: Path) -> Path:
@@ -110,7 +95,7 @@ class _Collector:
                 f"also listed in {split}; kept in {self.pending[key].split}",
             )
             return
-        width, height, orientation = image_header(image_path)
+        width, height, orientation = imagefiles.header_size(image_path)
         rel = _rel(image_path, base_dir) if base_dir is not None else key
         image = base.DatasetImage(
             key=key,
@@ -343,6 +328,7 @@ def _read_ultralytics(path: Path, report: base.Report) -> base.ReadResult:
     elif isinstance(doc.get("path"), str) and Path(doc["path"]).is_dir():
         root = Path(doc["path"])
     collector = _Collector(_abs(root), names, report)
+    seen: dict[str, str] = {}
     for key, split in _SPLIT_KEYS.items():
         value = doc.get(key)
         if value is None:
@@ -350,7 +336,15 @@ def _read_ultralytics(path: Path, report: base.Report) -> base.ReadResult:
         for entry in value if isinstance(value, list) else [value]:
             if not isinstance(entry, str):
                 raise base.FormatError(path, key, f"expected a path, got {entry!r}")
+            if entry in seen:  # e.g. val naming the train images when no image fell into val
+                report.add("split_repeated", f"{path} {key}", f"same images as {seen[entry]}")
+                continue
+            seen[entry] = key
             _add_entry(collector, entry, split, [root, path.parent], path, key, report)
+    if not seen and (root / "images").is_dir():
+        # supervision writes a data.yaml with names only: take images/<split>/ beside it.
+        report.add("yaml_without_splits", str(path), "no train/val/test: read images/<split>/")
+        _add_split_folders(collector, root / "images")
     if not collector.pending:
         raise base.FormatError(path, "", "no images found for train, val or test")
     kind = "pose" if "kpt_shape" in doc else "obb" if doc.get("task") == "obb" else "auto"
@@ -415,12 +409,24 @@ def _read_darknet(path: Path, report: base.Report) -> base.ReadResult:
             f"classes = {settings['classes']} but {names_file.name} lists {len(names)}",
         )
     collector = _Collector(_abs(folder), names, report)
-    for key in ("train", "valid", "test"):
-        if key in settings:
-            list_file = _find(settings[key], [folder])
-            if list_file is None:
-                raise base.FormatError(path, key, f"{settings[key]!r} not found")
-            _add_list(collector, list_file, _SPLIT_KEYS[key], [folder])
+    for key, value in settings.items():
+        if key in _DARKNET_SETTINGS:
+            continue
+        split = _SPLIT_KEYS.get(key)
+        list_file = _find(value, [folder]) if value else None
+        if split is None and (list_file is None or list_file.suffix != ".txt"):
+            report.add(
+                "darknet_key_not_taken", f"{path} {key}", f"{key} = {value} is not understood"
+            )
+            continue
+        if list_file is None:
+            raise base.FormatError(path, key, f"{value!r} not found")
+        if split is None:  # datumaro writes any subset as "<name> = data/<name>.txt"
+            split = key
+            report.add(
+                "darknet_subset", f"{path} {key}", f"image list {value} read as split {key!r}"
+            )
+        _add_list(collector, list_file, split, [folder])
     return collector.result("auto")
 
 
@@ -434,10 +440,15 @@ def _read_names_and_folders(folder: Path, report: base.Report) -> base.ReadResul
     images = folder / "images"
     if not images.is_dir():
         raise base.FormatError(folder, "", "obj.names without obj.data or an images/ folder")
+    _add_split_folders(collector, images)
+    return collector.result("auto")
+
+
+def _add_split_folders(collector: _Collector, images: Path) -> None:
+    """The images of each ``images/<split>/`` folder, in that split."""
     for split_dir in sorted(p for p in images.iterdir() if p.is_dir()):
         for image in _images_in(split_dir):
             collector.add(image, _SPLIT_KEYS.get(split_dir.name, split_dir.name), split_dir)
-    return collector.result("auto")
 
 
 def _classification_splits(folder: Path) -> list[Path]:
@@ -461,7 +472,7 @@ def _read_classification(folder: Path, report: base.Report) -> base.ReadResult:
             )
         for class_dir in sorted(p for p in split_dir.iterdir() if p.is_dir()):
             for image_path in _images_in(class_dir):
-                width, height, orientation = image_header(image_path)
+                width, height, orientation = imagefiles.header_size(image_path)
                 image = base.DatasetImage(
                     key=_rel(_abs(image_path), folder),
                     rel_path=_rel(_abs(image_path), split_dir),

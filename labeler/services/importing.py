@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from labeler import errors
 from labeler.domain import annotation as ann_mod
 from labeler.domain import geometry as geo
+from labeler.domain import image as image_mod
 from labeler.domain import kinds
 from labeler.domain import schema as schema_mod
 from labeler.domain import status as status_mod
@@ -91,6 +92,7 @@ def import_dataset(
     mapping: Mapping[str, str] | None = None,
     create_classes: bool = True,
     dry_run: bool = False,
+    options: Mapping[str, str] | None = None,
 ) -> ImportPlan:
     """Import the labels of the dataset at ``path`` into the project's images.
 
@@ -100,13 +102,15 @@ def import_dataset(
     reach the team like statuses set by hand. An import that changes nothing leaves the project's
     data revision as it was.
 
+    ``options`` are the format's import options (``registry.Format.import_options``).
+
     Raises:
         labeler.formats.base.FormatError: the dataset is malformed (names the file and place).
         labeler.formats.registry.FormatUnavailable: unknown format, or one labeler cannot read.
         ImportFailed: unknown classes with ``create_classes=False``; nothing is changed.
     """
     with _collector_paused():
-        return _import(project, format, Path(path), mapping, create_classes, dry_run)
+        return _import(project, format, Path(path), mapping, create_classes, dry_run, options)
 
 
 def _import(
@@ -116,8 +120,9 @@ def _import(
     mapping: Mapping[str, str] | None,
     create_classes: bool,
     dry_run: bool,
+    options: Mapping[str, str] | None,
 ) -> ImportPlan:
-    reader = registry.reader(format)
+    reader = registry.reader(format, options)
     report = base.Report()
     dataset = reader.read(path, report)
     mapping = dict(mapping or {})
@@ -165,6 +170,7 @@ def _import(
             asked = sample.image.status
             if asked is not S.NEW and wanted.get(image_id) is not S.NEEDS_REVIEW:
                 wanted[image_id] = asked  # an image that lost an object anywhere needs review
+        _warn_truncated(session, report, matches, to_insert)
         made = annotate.insert_shapes(session, to_insert, author, now) if to_insert else []
         marked: dict[S, list[str]] = {}
         for status in dict.fromkeys(wanted.values()):
@@ -365,6 +371,35 @@ def _sizes(
         rows = session.execute(sa.select(img.id, img.width, img.height).where(img.id.in_(chunk)))
         out.update((str(i), (w, h)) for i, w, h in rows.all())
     return out
+
+
+def _warn_truncated(
+    session: sa.orm.Session,
+    report: base.Report,
+    matches: Sequence[tuple[base.Sample, str, str]],
+    to_insert: Mapping[str, Sequence[ann_mod.NewShape]],
+) -> None:
+    """Report labels put on images whose files are truncated: the labels may describe pixels
+    nobody can see any more."""
+    img = models.ImageRow
+    wanted = sorted(to_insert)
+    truncated: dict[str, str | None] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        rows = session.execute(
+            sa.select(img.id, img.problem_detail).where(
+                img.id.in_(chunk), img.problem == image_mod.Problem.TRUNCATED.value
+            )
+        )
+        truncated.update((str(i), detail) for i, detail in rows.all())
+    for sample, image_id, _how in matches:
+        if image_id in truncated:
+            report.add(
+                "truncated_image",
+                sample.image.rel_path,
+                f"{len(to_insert[image_id])} labels imported onto an image whose file is "
+                f"truncated ({truncated[image_id] or 'it cannot be decoded to the end'})",
+            )
 
 
 def _scale(

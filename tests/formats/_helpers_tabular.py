@@ -199,3 +199,13 @@ def assert_same_boxes(
             strict=True,
         ):
             assert abs(a - b) <= tolerance, (want, got)
+
+
+def flat(compared: dict[str, Any]) -> dict[str, Any]:
+    """:func:`comparable` keyed by file name only, for formats written in flat folders."""
+    return {key.rsplit("/", 1)[-1]: value for key, value in compared.items()}
+
+
+def comparable_geometry(label: base.Label, digits: int = 6) -> Any:
+    """A label's geometry as rounded numbers (x, y, w, h for a box)."""
+    return _norm_geometry(label.geometry, digits)

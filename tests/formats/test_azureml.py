@@ -11,7 +11,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 
-from labeler.formats import azureml, base
+from labeler.formats import azureml, azureml_urls, base
 from tests.formats import _helpers_tabular as h
 
 CLASSES = ("can", "carton", "milk_bottle")
@@ -21,11 +21,12 @@ PREFIX = (
 
 
 def _export(
-    tmp_path: Path, samples: list[base.Sample], task: str, prefix: str = ""
+    tmp_path: Path, samples: list[base.Sample], task: str, prefix: str = PREFIX, **azure: str
 ) -> tuple[Path, base.Report]:
     out = tmp_path / "out"
     report = base.Report()
-    options = base.WriteOptions(classes=CLASSES, task=task, image_url_prefix=prefix)
+    chosen = {"image_url_prefix": prefix, **azure} if prefix else azure
+    options = base.WriteOptions(classes=CLASSES, task=task, format_options=chosen)
     written = h.writer(azureml).write(samples, out, options, report)
     assert sorted(written) == sorted(
         p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()
@@ -108,8 +109,8 @@ def test_each_split_gets_an_mltable_reading_its_jsonl(tmp_path: Path) -> None:
         assert (out / split / table["paths"][0]["file"]).is_file()
 
 
-@pytest.mark.parametrize("prefix", ["", PREFIX])
-def test_detection_round_trip_with_and_without_prefix(tmp_path: Path, prefix: str) -> None:
+@pytest.mark.parametrize("prefix", ["file:///data/fridge/", PREFIX])
+def test_detection_round_trip_with_each_kind_of_prefix(tmp_path: Path, prefix: str) -> None:
     samples = _detection_samples(tmp_path)
     out, _ = _export(tmp_path, samples, "detect", prefix)
 
@@ -191,11 +192,56 @@ def test_shapes_and_tags_outside_the_task_are_reported(tmp_path: Path) -> None:
 
 
 def test_task_and_prefix_are_checked_before_writing(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="multiclass, multilabel, detect, segment"):
+    with pytest.raises(ValueError, match="detect, segment, multiclass, multilabel"):
         _export(tmp_path, [], "keypoints")
-    with pytest.raises(ValueError, match="datastores"):
-        _export(tmp_path, [], "detect", "https://example.invalid/images/")
+    with pytest.raises(ValueError, match="full form"):
+        _export(tmp_path, [], "detect", "azureml://datastores/images/paths/fridge/")
+    with pytest.raises(ValueError, match="not a URL Azure ML opens"):
+        _export(tmp_path, [], "detect", "images/")
     assert not (tmp_path / "out").exists()
+
+
+def test_an_export_without_a_datastore_is_refused_with_the_advice(tmp_path: Path) -> None:
+    # Relative URLs become nulls in mltable and AutoML cannot open them: refuse, saying how.
+    with pytest.raises(base.OptionError, match=r"--datastore NAME.*--image-url-prefix"):
+        _export(tmp_path, _detection_samples(tmp_path), "detect", prefix="")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_datastore_needs_the_workspace(tmp_path: Path) -> None:
+    with pytest.raises(base.OptionError, match="--subscription, --resource-group, --workspace"):
+        _export(tmp_path, _detection_samples(tmp_path), "detect", prefix="", datastore="lake")
+
+
+def test_a_datastore_with_the_workspace_config_writes_full_urls_and_the_upload_steps(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "ws" / "config.json"
+    config.parent.mkdir()
+    config.write_text(
+        json.dumps({"subscription_id": "sub-1", "resource_group": "rg one", "workspace_name": "ws"})
+    )
+    a = h.make_image(tmp_path / "src" / "ph oto é#1.jpg", size=(20, 10))
+    samples = [base.Sample(h.image(a, "shelf/ph oto é#1.jpg", 20, 10), (h.box("can", 1, 1, 5, 5),))]
+
+    out, report = _export(
+        tmp_path, samples, "detect", prefix="", datastore="lake", azureml_config=str(config)
+    )
+
+    (line,) = _lines(out / "train" / "train_annotations.jsonl")
+    assert line["image_url"] == (
+        "azureml://subscriptions/sub-1/resourcegroups/rg one/workspaces/ws/datastores/lake/"
+        "paths/out/images/shelf/ph%20oto%20%C3%A9%231.jpg"
+    )
+    assert azureml_urls.find_config(tmp_path / "ws" / "deeper") == config
+    upload, register = report.next_steps
+    assert upload.startswith("Upload the images to the datastore: az storage blob upload-batch")
+    assert "--destination-path out/images" in upload and f"--source {out}/images" in upload
+    assert "az ml datastore show --name lake --resource-group 'rg one'" in upload
+    assert register.startswith("Register the train table as a data asset for AutoML: az ml data")
+    assert f"--type mltable --path {out}/train" in register
+    # labeler reads the encoded URL back to the image's own name.
+    assert [s.image.rel_path for s in _read(out).samples] == ["shelf/ph oto é#1.jpg"]
 
 
 # --- reading files written by hand or by other tools -------------------------------------------
@@ -293,7 +339,9 @@ def test_multi_part_polygons_are_split_and_reported(tmp_path: Path) -> None:
 def test_labeler_export_chooses_detect_for_boxes_and_reads_back(tmp_path: Path) -> None:
     samples = h.rich_samples(tmp_path / "src")
     classes = ("car", "person", "sign")
-    splits, result = h.export_and_read("azureml", samples, tmp_path / "aml", classes)
+    splits, result = h.export_and_read(
+        "azureml", samples, tmp_path / "aml", classes, format_options={"image_url_prefix": PREFIX}
+    )
 
     # AutoML has no place for difficult/truncated: compare classes and boxes only.
     assert h.comparable(result.samples, attributes=False) == {
@@ -333,7 +381,11 @@ def test_any_boxes_survive_normalization_within_rounding(
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         report = base.Report()
-        options = base.WriteOptions(classes=("car", "person", "sign"), task="detect")
+        options = base.WriteOptions(
+            classes=("car", "person", "sign"),
+            task="detect",
+            format_options={"image_url_prefix": PREFIX},
+        )
         h.writer(azureml).write([sample], out, options, report)
         assert not report
         (found,) = h.reader(azureml).read(out, base.Report()).samples
@@ -347,15 +399,22 @@ def test_fields_outside_the_schema_are_reported_by_name(tmp_path: Path) -> None:
     assert report.counts() == {"azureml_label_confidence_not_taken": 2}
 
 
-def test_images_left_in_place_are_found_by_their_absolute_path(tmp_path: Path) -> None:
+def test_images_left_in_place_are_found_by_their_file_url(tmp_path: Path) -> None:
     a = h.make_image(tmp_path / "photos" / "a.jpg", size=(40, 20))
     sample = base.Sample(h.image(a, "a.jpg", 40, 20), (h.tag("can"),))
     out = tmp_path / "out"
-    options = base.WriteOptions(classes=CLASSES, task="multiclass", images=base.ImageMode.NONE)
+    options = base.WriteOptions(
+        classes=CLASSES,
+        task="multiclass",
+        images=base.ImageMode.NONE,
+        format_options={"image_url_prefix": f"file://{tmp_path}/photos/"},
+    )
     h.writer(azureml).write([sample], out, options, base.Report())
 
-    assert (
-        _lines(out / "train" / "train_annotations.jsonl")[0]["image_url"] == a.resolve().as_posix()
-    )
+    url = _lines(out / "train" / "train_annotations.jsonl")[0]["image_url"]
+    assert url == f"file://{tmp_path}/photos/images/a.jpg"
+    (tmp_path / "photos" / "images").mkdir()
+    a.rename(tmp_path / "photos" / "images" / "a.jpg")
+    a = tmp_path / "photos" / "images" / "a.jpg"
     (found,) = _read(out).samples
     assert (found.image.rel_path, found.image.source) == ("a.jpg", str(a.resolve()))

@@ -114,7 +114,7 @@ def test_pycocotools_loads_each_split_with_ids_from_one(
     assert val.loadImgs(val.getImgIds())[0]["file_name"] == "sub/b.png"
 
 
-def test_boxes_have_no_segmentation_and_polygons_rasterize(
+def test_boxes_carry_their_outline_and_polygons_rasterize(
     make_image: MakeImage, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
@@ -123,7 +123,8 @@ def test_boxes_have_no_segmentation_and_polygons_rasterize(
     anns = {ds.loadCats(a["category_id"])[0]["name"]: a for a in ds.loadAnns(ds.getAnnIds())}
 
     box = anns["cat"]
-    assert "segmentation" not in box
+    # Every instance has a segmentation (segm evaluation needs one): a box's is its outline.
+    assert box["segmentation"] == [[1.5, 2.25, 11.5, 2.25, 11.5, 22.375, 1.5, 22.375]]
     assert box["bbox"] == [1.5, 2.25, 10, 20.125] and box["area"] == pytest.approx(201.25)
     assert box["iscrowd"] == 0
 

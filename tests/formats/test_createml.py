@@ -163,7 +163,13 @@ def test_writers_report_progress_to_the_last_image(tmp_path: Path, module: Any) 
         for s in h.rich_samples(tmp_path / "src")[:3]
     ]
     calls: list[tuple[int, int]] = []
-    options = base.WriteOptions(classes=("car", "person", "sign"), task=None)
+    options = base.WriteOptions(
+        classes=("car", "person", "sign"),
+        task=None,
+        format_options={"image_url_prefix": "https://example.invalid/data/"}
+        if module is azureml
+        else {},
+    )
     h.writer(module).write(
         samples, tmp_path / "out", options, base.Report(), lambda d, t: calls.append((d, t))
     )

@@ -124,7 +124,6 @@ def _csv(tmp_path: Path, text: str) -> Path:
         ("path,label\na.jpg,cat\nb.jpg\n", "line 3", "1 columns"),
         ("path,label\na.jpg,cat\nb.jpg,\n", "line 3: label", "empty label"),
         ("path,label\na.jpg,cat\na.jpg,dog\n", "line 3", "line 2"),
-        ("path,label\na.jpg,cat\nmissing.jpg,dog\n", "line 3", "not found"),
         ("filename, cat, dog\na.jpg, 1, 0\nb.jpg, 1, yes\n", "line 3: dog", "0 or 1"),
         ("name;label\na.jpg;cat\n", "line 1", "header"),
         ('path,label\n"a.jpg,cat\n', "", "not a valid CSV"),
@@ -170,3 +169,21 @@ def test_labeler_export_reads_back_with_the_same_tags_and_splits(tmp_path: Path)
         k: (splits[k], labels) for k, (_, labels) in h.comparable(samples).items()
     }
     assert (tmp_path / "csv" / "train.csv").read_text().startswith("path,labels\n")
+
+
+def test_a_box_project_exports_the_classes_present_on_each_image(tmp_path: Path) -> None:
+    a, b, c = _images(tmp_path, "a.jpg", "b.jpg", "c.jpg")
+    samples = [
+        base.Sample(h.image(a, "a.jpg"), (h.box("dog", 1, 1, 5, 5), h.box("cat", 2, 2, 5, 5))),
+        base.Sample(h.image(b, "b.jpg"), (h.polygon("bird", [(1, 1), (5, 1), (3, 4)]),)),
+        base.Sample(h.image(c, "c.jpg"), ()),
+    ]
+    out, report = _export(tmp_path, samples)
+
+    assert (out / "train.csv").read_text().splitlines() == [
+        "path,labels",
+        "images/a.jpg,cat;dog",
+        "images/b.jpg,bird",
+        "images/c.jpg,",
+    ]
+    assert report.counts() == {"objects_as_class_presence": 1}

@@ -14,7 +14,7 @@ from PIL import Image
 import labeler
 from labeler.domain import geometry as geo
 from labeler.domain import status as status_mod
-from labeler.formats import base, coco, export, registry, yolo_read
+from labeler.formats import base, coco, export, imagefiles, registry
 from tests.formats.conftest import MakeImage
 
 S = status_mod.ImageStatus
@@ -232,7 +232,9 @@ def test_bad_requests_fail_before_anything_is_written(tmp_path: Path) -> None:
         _run([_sample(1)], tmp_path / "out", fmt="tfrecord")
     with pytest.raises(export.ExportError, match="ratios"):
         _run([_sample(1)], tmp_path / "out", ratios=(-1.0, 2.0))
-    with pytest.raises(export.ExportError, match="unknown YOLO task 'pose'"):
+    with pytest.raises(
+        export.ExportError, match="yolo format's tasks are detect, segment, obb, classify; 'pose'"
+    ):
         _run([_sample(1)], tmp_path / "out", fmt="yolo", task="pose")
     with pytest.raises(export.ExportError, match="'fish' is not in the project"):
         _run([_sample(1, labels=(_box("fish"),))], tmp_path / "out")
@@ -278,7 +280,7 @@ def test_exif_rotated_image_is_copied_upright_with_coordinates_right(
     box = back.labels[0].geometry
     assert isinstance(box, geo.Box)
     assert (box.x, box.y, box.w, box.h) == pytest.approx((0, 0, 10, 20))
-    assert yolo_read.image_header(out / "images/train/r.jpg") == (40, 20, 1)
+    assert imagefiles.header_size(out / "images/train/r.jpg") == (40, 20, 1)
 
 
 def test_coco_export_through_export_dataset_is_loadable_by_the_reader(tmp_path: Path) -> None:

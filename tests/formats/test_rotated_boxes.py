@@ -13,7 +13,7 @@ import yaml
 
 from labeler.domain import geometry as geo
 from labeler.domain import status as status_mod
-from labeler.formats import base, dota, export, kindmap, registry
+from labeler.formats import base, dota, export, registry
 from tests.formats.conftest import MakeImage
 
 K = geo.ShapeKind
@@ -37,6 +37,8 @@ def _rotated(name: str, box: geo.RotatedBox = SHIP, **attributes: Any) -> base.L
 def _export(samples: list[base.Sample], out: Path, fmt: str, **options: Any) -> export.ExportResult:
     options.setdefault("images", base.ImageMode.NONE)
     options.setdefault("ratios", (1.0,))
+    if fmt == "azureml":  # Azure ML needs to know where the images will be
+        options.setdefault("format_options", {"image_url_prefix": "file:///data/images/"})
     return export.export_dataset(
         samples,
         format=fmt,
@@ -51,12 +53,14 @@ def _numbers(line: str) -> list[float]:
 
 
 def test_every_format_says_what_each_kind_becomes() -> None:
-    assert set(kindmap.TABLE) == set(registry.FORMAT_NAMES)
-    for name, rows in kindmap.TABLE.items():
-        for task, row in rows.items():
+    for fmt in registry.FORMATS:
+        # One row per task (or one for a format without tasks), each kind described in words.
+        assert set(fmt.written_as) == (set(fmt.tasks) or {None}), fmt.name
+        assert {k for row in fmt.written_as.values() for k in row} <= set(fmt.kinds), fmt.name
+        for task, row in fmt.written_as.items():
             for kind, target in row.items():
                 # A kind is written as itself or as a kind the format writes exactly.
-                assert target is kind or row.get(target) is target, (name, task, kind)
+                assert target is kind or row.get(target) is target, (fmt.name, task, kind)
 
 
 def test_yolo_obb_writes_the_four_corners_normalised(tmp_path: Path) -> None:
@@ -158,8 +162,9 @@ def test_dota_writes_pixel_corners_class_and_difficult(
     )
     sample = base.Sample(_image(src, "sub/harbour.png"), labels)
     result = _export([sample], tmp_path / "dota", "dota", images=base.ImageMode.COPY)
-    assert (tmp_path / "dota/train/images/sub__harbour.png").is_file()
-    lines = (tmp_path / "dota/train/labelTxt/sub__harbour.txt").read_text().splitlines()
+    # Flat folders: the image keeps its own name (no other image of the split has it).
+    assert (tmp_path / "dota/train/images/harbour.png").is_file()
+    lines = (tmp_path / "dota/train/labelTxt/harbour.txt").read_text().splitlines()
     assert [ln.split()[8:] for ln in lines] == [
         ["ship", "0"], ["small-vehicle", "1"], ["plane", "0"], ["plane", "0"],
     ]  # fmt: skip
@@ -233,7 +238,9 @@ def test_yolo_obb_exports_read_back_as_rotated_boxes(tmp_path: Path, make_image:
     report = base.Report()
     back = registry.reader("yolo").read(tmp_path / "obb", report)
     (sample,) = back.samples
-    assert not report and sample.image.status is status_mod.ImageStatus.DONE
+    # With no val split, data.yaml's val names the train images (said once, nothing else).
+    assert report.counts() == {"split_repeated": 1}
+    assert sample.image.status is status_mod.ImageStatus.DONE
     for label, want in zip(sample.labels, boxes, strict=True):
         assert label.kind is K.ROTATED_BOX and isinstance(label.geometry, geo.RotatedBox)
         # Six decimals of a normalised coordinate: well under a hundredth of a pixel here.

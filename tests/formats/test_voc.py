@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -18,11 +19,17 @@ CLASSES = ("car", "person", "sign")
 
 
 def _export(
-    tmp_path: Path, samples: list[base.Sample], images: base.ImageMode = base.ImageMode.COPY
+    tmp_path: Path,
+    samples: list[base.Sample],
+    images: base.ImageMode = base.ImageMode.COPY,
+    coordinates: str = "devkit",
+    classes: tuple[str, ...] = CLASSES,
 ) -> tuple[Path, base.Report]:
     out = tmp_path / "out"
     report = base.Report()
-    options = base.WriteOptions(classes=CLASSES, images=images)
+    options = base.WriteOptions(
+        classes=classes, images=images, format_options={"voc_coordinates": coordinates}
+    )
     written = h.writer(voc).write(samples, out, options, report)
     assert sorted(written) == sorted(
         p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()
@@ -50,15 +57,16 @@ def _samples(tmp_path: Path) -> list[base.Sample]:
 
 def test_round_trip_keeps_boxes_attributes_splits_and_classes(tmp_path: Path) -> None:
     samples = _samples(tmp_path)
-    out, report = _export(tmp_path, samples)
+    out, report = _export(tmp_path, samples, coordinates="continuous")
     assert not report
 
     result = h.reader(voc).read(out, base.Report())
 
     assert result.classes == CLASSES
-    assert h.comparable(result.samples) == h.comparable(samples)
+    # The layout is flat: sub/b.png is written (and read back) as b.png.
+    assert h.comparable(result.samples) == h.flat(h.comparable(samples))
     back = {s.image.rel_path: s for s in result.samples}
-    assert (back["sub/b.png"].image.width, back["sub/b.png"].image.height) == (30, 20)
+    assert (back["b.png"].image.width, back["b.png"].image.height) == (30, 20)
     assert back["c.jpg"].image.status is status_mod.ImageStatus.DONE
     assert (
         Path(back["a.jpg"].image.source or "").read_bytes()
@@ -81,18 +89,18 @@ def test_annotation_xml_has_the_fields_voc_loaders_expect(tmp_path: Path) -> Non
         "1",
         "1",
     )
-    # Continuous pixel corners, no 1-based shift; whole numbers without ".0".
+    # The devkit's 1-based whole pixels: (1.5, 2.25)-(11.5, 22.375) covers pixels 3..12, 3..22.
     assert [car.findtext(f"bndbox/{k}") for k in ("xmin", "ymin", "xmax", "ymax")] == [
-        "1.5",
-        "2.25",
-        "11.5",
-        "22.375",
+        "3",
+        "3",
+        "12",
+        "22",
     ]
     assert person.findtext("pose") == "Left"
     assert person.find("occluded") is None
     assert [person.findtext(f"bndbox/{k}") for k in ("xmin", "ymin", "xmax", "ymax")] == [
-        "0",
-        "0",
+        "1",
+        "1",
         "64",
         "48",
     ]
@@ -100,20 +108,88 @@ def test_annotation_xml_has_the_fields_voc_loaders_expect(tmp_path: Path) -> Non
         a.findtext("name"): a.findtext("value") for a in person.iterfind("attributes/attribute")
     }
     assert extra == {"source": "camera 2", "checked": "false"}
-    assert (out / "Annotations" / "sub" / "b.xml").is_file()
-    assert (out / "JPEGImages" / "sub" / "b.png").is_file()
+    # Flat folders, as the devkit, supervision and datumaro read them.
+    assert (out / "Annotations" / "b.xml").is_file()
+    assert (out / "JPEGImages" / "b.png").is_file()
+
+
+def test_continuous_coordinates_are_written_as_they_stand(tmp_path: Path) -> None:
+    out, report = _export(tmp_path, _samples(tmp_path), coordinates="continuous")
+
+    car = ET.parse(out / "Annotations" / "a.xml").getroot().findall("object")[0]
+    # Continuous pixel corners, no 1-based shift; whole numbers without ".0".
+    assert [car.findtext(f"bndbox/{k}") for k in ("xmin", "ymin", "xmax", "ymax")] == [
+        "1.5",
+        "2.25",
+        "11.5",
+        "22.375",
+    ]
+    assert report.conventions["voc_coordinates"] == "continuous"
+
+
+def test_devkit_boxes_read_back_within_half_a_pixel(tmp_path: Path) -> None:
+    samples = _samples(tmp_path)
+    out, report = _export(tmp_path, samples)
+    assert report.conventions["voc_coordinates"] == "devkit"
+    assert "voc_coordinates=devkit" in (out / "labelmap.txt").read_text()
+
+    result = h.reader(voc).read(out, base.Report())
+    back = {s.image.rel_path: s for s in result.samples}
+    h.assert_same_boxes(samples[0].labels, back["a.jpg"].labels, tolerance=0.5)
+    # Whole-pixel boxes come back exactly.
+    assert h.comparable([back["b.png"]])["b.png"][1] == [("sign", "box", (3.0, 4.0, 5.0, 6.0), ())]
+
+
+def test_the_pixel_convention_is_an_import_option(tmp_path: Path) -> None:
+    # Written by a devkit tool (e.g. supervision): pixels 11..20 are x 10..20.
+    root = _dataset(tmp_path, _xml(_obj("car", (11, 5, 20, 9))))
+    devkit = h.reader(voc).read(root, base.Report()).samples[0].labels[0]
+    assert h.comparable_geometry(devkit) == (10.0, 4.0, 10.0, 5.0)
+    continuous = voc.reader_with({"voc_coordinates": "continuous"}).read(root, base.Report())
+    assert h.comparable_geometry(continuous.samples[0].labels[0]) == (11.0, 5.0, 9.0, 4.0)
 
 
 def test_image_sets_and_labelmap_follow_datumaro(tmp_path: Path) -> None:
     out, _ = _export(tmp_path, _samples(tmp_path))
 
     assert (out / "ImageSets/Main/train.txt").read_text().splitlines() == ["a", "c"]
-    assert (out / "ImageSets/Main/val.txt").read_text().splitlines() == ["sub/b"]
+    assert (out / "ImageSets/Main/val.txt").read_text().splitlines() == ["b"]
     lines = (out / "labelmap.txt").read_text().splitlines()
-    assert lines[0] == "# label:color_rgb:parts:actions"
-    assert [ln.split(":")[0] for ln in lines[1:]] == list(CLASSES)
-    assert lines[1] == "car:128,0,0::"  # VOC colormap from index 1: no class is background black
-    assert all(len(ln.split(":")) == 4 for ln in lines[1:])
+    assert lines[:2] == ["# label:color_rgb:parts:actions", "# labeler: voc_coordinates=devkit"]
+    assert [ln.split(":")[0] for ln in lines[2:]] == list(CLASSES)
+    assert lines[2] == "car:128,0,0::"  # VOC colormap from index 1: no class is background black
+    assert all(len(ln.split(":")) == 4 for ln in lines[2:])
+
+
+def test_spaces_in_names_survive_the_image_lists(tmp_path: Path) -> None:
+    a = h.make_image(tmp_path / "src" / "field 3" / "côte nord 1.jpg")
+    samples = [base.Sample(h.image(a, "field 3/côte nord 1.jpg"), (h.box("car", 1, 2, 3, 4),))]
+    out, _ = _export(tmp_path, samples)
+
+    assert (out / "ImageSets/Main/train.txt").read_text() == "côte nord 1\n"
+    (back,) = h.reader(voc).read(out, base.Report()).samples
+    assert back.image.rel_path == "côte nord 1.jpg"
+    assert h.comparable([back])["côte nord 1.jpg"][1] == [("car", "box", (1.0, 2.0, 3.0, 4.0), ())]
+
+
+def test_a_class_name_with_a_colon_keeps_the_labelmap_readable(tmp_path: Path) -> None:
+    a = h.make_image(tmp_path / "a.jpg")
+    classes = ("car", "sign:stop")
+    samples = [base.Sample(h.image(a, "a.jpg"), (h.box("sign:stop", 1, 2, 3, 4),))]
+    out, report = _export(tmp_path, samples, classes=classes)
+
+    lines = (out / "labelmap.txt").read_text().splitlines()
+    assert all(len(ln.split(":")) == 4 for ln in lines if not ln.startswith("#"))  # datumaro
+    assert lines[-1].startswith("sign_stop:")
+    assert report.counts() == {"class_renamed": 1}
+    assert report.conventions["voc_class_names"] == {"sign:stop": "sign_stop"}
+    # Written with a manifest, labeler restores the name.
+    (out / "manifest.json").write_text(
+        json.dumps({"labeler_version": "x", "coordinate_frame": report.conventions})
+    )
+    result = h.reader(voc).read(out, base.Report())
+    assert result.classes == classes
+    assert [lb.class_name for lb in result.samples[0].labels] == ["sign:stop"]
 
 
 def test_polygons_become_boxes_and_tags_are_reported(tmp_path: Path) -> None:
@@ -149,7 +225,7 @@ def test_two_images_with_one_stem_do_not_overwrite_each_other(tmp_path: Path) ->
     ]
     out, report = _export(tmp_path, samples)
 
-    assert report.counts() == {"renamed": 1}
+    assert report.counts() == {"renamed_image": 1}
     result = h.reader(voc).read(out, base.Report())
     assert sorted(h.class_counts(result.samples).items()) == [("car", 1), ("sign", 1)]
     assert len(list((out / "Annotations").glob("*.xml"))) == 2
@@ -284,12 +360,14 @@ def test_listed_image_without_annotation_is_new_not_empty(tmp_path: Path) -> Non
 
 def test_labeler_export_reads_back_with_the_same_labels_and_splits(tmp_path: Path) -> None:
     samples = h.rich_samples(tmp_path / "src")
-    splits, result = h.export_and_read("voc", samples, tmp_path / "voc", CLASSES)
+    splits, result = h.export_and_read(
+        "voc", samples, tmp_path / "voc", CLASSES, format_options={"voc_coordinates": "continuous"}
+    )
 
     assert result.classes == CLASSES
-    assert h.comparable(result.samples) == {
-        k: (splits[k], labels) for k, (_, labels) in h.comparable(samples).items()
-    }
+    assert h.comparable(result.samples) == h.flat(
+        {k: (splits[k], labels) for k, (_, labels) in h.comparable(samples).items()}
+    )
     assert len(set(splits.values())) == 2  # both splits used, so the lists are really read
 
 
@@ -308,9 +386,12 @@ def test_any_boxes_survive_a_round_trip_exactly(
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         report = base.Report()
-        h.writer(voc).write(
-            [sample], out, base.WriteOptions(classes=CLASSES, images=base.ImageMode.NONE), report
+        options = base.WriteOptions(
+            classes=CLASSES,
+            images=base.ImageMode.NONE,
+            format_options={"voc_coordinates": "continuous"},
         )
+        h.writer(voc).write([sample], out, options, report)
         assert not report
         (found,) = h.reader(voc).read(out, base.Report()).samples
     # Corners are written to the last bit, so they come back exactly.
@@ -324,3 +405,17 @@ def test_malformed_labelmap_names_its_line(tmp_path: Path) -> None:
     )
     err = _error(root)
     assert (Path(err.path).name, err.where) == ("labelmap.txt", "line 3")
+
+
+def test_an_image_list_naming_nothing_is_refused_at_its_line(tmp_path: Path) -> None:
+    root = _dataset(tmp_path, _xml(_obj("car", (1, 1, 5, 5))))
+    lists = root / "ImageSets" / "Main"
+    lists.mkdir(parents=True)
+    (lists / "train.txt").write_text("a\nmy photo 7\n")
+
+    with pytest.raises(base.FormatError) as info:
+        h.reader(voc).read(root, base.Report())
+
+    assert Path(info.value.path) == lists / "train.txt"
+    assert info.value.where == "line 2"
+    assert "'my photo 7'" in info.value.reason

@@ -4,7 +4,6 @@ datumaro reads it."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 from labeler.domain import status as status_mod
 from labeler.formats import base, voc
 from tests.formats import _helpers_tabular as h
+from tests.formats import loaders
 
 
 def test_datumaro_voc_with_parts_actions_and_masks(tmp_path: Path) -> None:
@@ -24,9 +24,10 @@ def test_datumaro_voc_with_parts_actions_and_masks(tmp_path: Path) -> None:
     assert sorted(by_path) == ["2007_000001.jpg", "2007_000002.jpg"]
     first = by_path["2007_000001.jpg"]
     assert (first.split, first.image.width, first.image.height) == ("train", 20, 10)
+    # Whole numbers from 1 and no label map: read as the devkit's 1-based pixels.
     assert h.comparable([first])["2007_000001.jpg"][1] == [
-        ("cat", "box", (1.0, 2.0, 2.0, 2.0), (("truncated", True),)),
-        ("person", "box", (4.0, 5.0, 2.0, 2.0), ()),
+        ("cat", "box", (0.0, 1.0, 3.0, 3.0), (("truncated", True),)),
+        ("person", "box", (3.0, 4.0, 3.0, 3.0), ()),
     ]
     # Listed in test.txt without an annotation file: imported, but not as "labelled, empty".
     second = by_path["2007_000002.jpg"]
@@ -41,6 +42,16 @@ def test_datumaro_voc_with_parts_actions_and_masks(tmp_path: Path) -> None:
     assert counts["voc_masks_not_taken"] == 2  # SegmentationClass and SegmentationObject
     assert counts["voc_image_sets_not_taken"] == 3  # Layout, Action, Segmentation
     assert counts["voc_class_lists_not_taken"] == 1
+
+
+def test_datumaro_voc_read_as_continuous_gives_datumaros_boxes() -> None:
+    reader = voc.reader_with({"voc_coordinates": "continuous"})
+    result = reader.read(h.conformance("datumaro", "voc_dataset", "voc_dataset1"), base.Report())
+    first = next(s for s in result.samples if s.image.rel_path == "2007_000001.jpg")
+    assert h.comparable([first])["2007_000001.jpg"][1] == [
+        ("cat", "box", (1.0, 2.0, 2.0, 2.0), (("truncated", True),)),
+        ("person", "box", (4.0, 5.0, 2.0, 2.0), ()),
+    ]
 
 
 def test_datumaro_voc_with_a_comment_in_the_image_list() -> None:
@@ -92,10 +103,9 @@ print(json.dumps({"labels": names, "boxes": sorted(boxes)}))
 """
 
 
+@pytest.mark.loaders
 def test_datumaro_reads_our_export_as_we_wrote_it(tmp_path: Path) -> None:
-    python = os.environ.get("LABELER_DATUMARO_PYTHON")
-    if not python:
-        pytest.skip("set LABELER_DATUMARO_PYTHON to a Python with datumaro installed")
+    python = loaders.python_of("datumaro")
     a = h.make_image(tmp_path / "src" / "a.jpg")
     b = h.make_image(tmp_path / "src" / "b.jpg")
     samples = [
@@ -108,7 +118,11 @@ def test_datumaro_reads_our_export_as_we_wrote_it(tmp_path: Path) -> None:
         base.Sample(h.image(b, "b.jpg"), (h.box("car", 3, 4, 5, 6, occluded=True),), "val"),
     ]
     out = tmp_path / "out"
-    h.writer(voc).write(samples, out, base.WriteOptions(classes=("car", "sign")), base.Report())
+    # datumaro reads the values as they stand: the continuous convention.
+    options = base.WriteOptions(
+        classes=("car", "sign"), format_options={"voc_coordinates": "continuous"}
+    )
+    h.writer(voc).write(samples, out, options, base.Report())
 
     run = subprocess.run(
         [python, "-c", _DATUMARO_SCRIPT, str(out)], capture_output=True, text=True, check=False

@@ -119,7 +119,9 @@ def test_detect_export_follows_ultralytics_rules(make_image: MakeImage, tmp_path
         (out / "labels/train/a.txt").read_text()
         == "0 0.250000 0.250000 0.250000 0.250000\n2 0.500000 0.500000 1.000000 1.000000\n"
     )
-    assert (out / "labels/val/sub/b.txt").read_text() == "1 0.200000 0.400000 0.200000 0.400000\n"
+    # Flat folders, as Ultralytics, supervision and datumaro read them: sub/ is not kept.
+    assert (out / "labels/val/b.txt").read_text() == "1 0.200000 0.400000 0.200000 0.400000\n"
+    assert (out / "images/val/b.png").is_file()
     # A finished image with no objects gets an empty label file: a deliberate "nothing here".
     assert (out / "labels/train/c.txt").read_text() == ""
 
@@ -132,7 +134,7 @@ def test_detect_round_trip(make_image: MakeImage, tmp_path: Path) -> None:
     assert result.classes == CLASSES
     assert _comparable(result.samples) == _comparable(samples)
     sizes = {s.image.rel_path: (s.image.width, s.image.height) for s in result.samples}
-    assert sizes == {"a.jpg": (64, 48), "sub/b.png": (30, 20), "c.jpg": (64, 48)}
+    assert sizes == {"a.jpg": (64, 48), "b.png": (30, 20), "c.jpg": (64, 48)}
 
 
 def test_polygons_become_boxes_for_detect_and_it_is_reported(
@@ -228,12 +230,55 @@ def test_label_files_never_collide(make_image: MakeImage, tmp_path: Path) -> Non
     ]
     out = tmp_path / "out"
     _, report = _write(out, samples, task="detect")
-    assert report.counts() == {"renamed_image": 2}
+    assert report.counts() == {"renamed_image": 1}
     check_ultralytics_rules(out / "data.yaml", required=("train",))
     back = {
         Path(s.image.rel_path).name: [lb.class_name for lb in s.labels] for s in _read(out).samples
     }
-    assert back == {"a.jpg": ["cat"], "a_2.png": ["dog"], "images__x.jpg": ["bird"]}
+    assert back == {"a.jpg": ["cat"], "a_2.png": ["dog"], "x.jpg": ["bird"]}
+
+
+def test_same_name_in_two_folders_is_written_flat_under_unique_names(
+    make_image: MakeImage, tmp_path: Path
+) -> None:
+    one, two = make_image("batch0/x.jpg"), make_image("batch1/X.jpg", size=(30, 20))
+    alone = make_image("batch1/y.jpg")
+    samples = [
+        base.Sample(_image(one, "batch0/x.jpg"), (_box("cat", 0, 0, 8, 8),), "train"),
+        base.Sample(_image(two, "batch1/X.jpg", 30, 20), (_box("dog", 0, 0, 8, 8),), "train"),
+        base.Sample(_image(alone, "batch1/y.jpg"), (), "train"),
+    ]
+    out = tmp_path / "out"
+    _, report = _write(out, samples, task="detect")
+
+    assert sorted(p.name for p in (out / "images/train").iterdir()) == [
+        "batch0__x.jpg",
+        "batch1__X.jpg",
+        "y.jpg",
+    ]
+    assert sorted(p.name for p in (out / "labels/train").iterdir()) == [
+        "batch0__x.txt",
+        "batch1__X.txt",
+        "y.txt",
+    ]
+    assert report.counts() == {"renamed_image": 2}
+    assert report.image_files == {
+        "batch0/x.jpg": "images/train/batch0__x.jpg",
+        "batch1/X.jpg": "images/train/batch1__X.jpg",
+        "batch1/y.jpg": "images/train/y.jpg",
+    }
+
+
+def test_data_yaml_names_val_even_when_no_image_fell_into_it(
+    make_image: MakeImage, tmp_path: Path
+) -> None:
+    a = make_image("a.jpg")
+    out = tmp_path / "out"
+    _write(out, [base.Sample(_image(a, "a.jpg"), (_box("cat", 0, 0, 8, 8),), "train")])
+
+    doc = check_ultralytics_rules(out / "data.yaml")  # Ultralytics requires train and val
+    assert doc["val"] == "images/train"
+    assert "no image fell into val" in (out / "data.yaml").read_text()
 
 
 def test_classification_layout(make_image: MakeImage, tmp_path: Path) -> None:
@@ -479,7 +524,7 @@ def test_a_symlinked_export_reads_back_through_its_own_layout(
     assert _comparable(result.samples) == _comparable(samples)
     assert {s.image.key for s in result.samples} == {
         "images/train/a.jpg",
-        "images/val/sub/b.png",
+        "images/val/b.png",
         "images/train/c.jpg",
     }
 

@@ -108,3 +108,33 @@ def test_other_formats_export_too(server: live.LiveServer, project: str, fmt: st
     assert reply.status_code == 200
     with zipfile.ZipFile(io.BytesIO(reply.content)) as zf:
         assert "manifest.json" in zf.namelist()
+
+
+@pytest.mark.parametrize("task", ["multiclass", "multilabel", "detect"])
+def test_azure_ml_exports_with_its_own_tasks_and_a_datastore_url(
+    server: live.LiveServer, project: str, task: str
+) -> None:
+    prefix = "azureml://subscriptions/s/resourcegroups/rg/workspaces/ws/datastores/lake/paths/p/"
+    reply = _export(
+        server, project, format="azureml", statuses="new", task=task, image_url_prefix=prefix
+    )
+    assert reply.status_code == 200, reply.text
+    with zipfile.ZipFile(io.BytesIO(reply.content)) as zf:
+        assert json.loads(zf.read("manifest.json"))["options"]["task"] == task
+
+
+def test_azure_ml_without_an_image_url_is_refused_with_the_advice(
+    server: live.LiveServer, project: str
+) -> None:
+    reply = _export(server, project, format="azureml", statuses="new")
+    assert reply.status_code == 422
+    assert "datastore" in reply.text
+
+
+def test_voc_takes_its_pixel_convention(server: live.LiveServer, project: str) -> None:
+    reply = _export(server, project, format="voc", statuses="new", voc_coordinates="continuous")
+    assert reply.status_code == 200, reply.text
+    with zipfile.ZipFile(io.BytesIO(reply.content)) as zf:
+        frame = json.loads(zf.read("manifest.json"))["coordinate_frame"]
+    assert frame["voc_coordinates"] == "continuous"
+    assert _export(server, project, format="coco", voc_coordinates="devkit").status_code == 422

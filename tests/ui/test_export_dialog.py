@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 from labeler.domain import annotation as ann_mod
 from labeler.domain import geometry as geo
@@ -67,7 +67,8 @@ def test_export_to_coco_and_yolo_from_the_dialog_writes_datasets_with_a_manifest
         dialog.set_format("yolo")
         assert dialog.task.currentData() == "detect" and dialog.task.isEnabled()
         dialog.set_format("coco")
-        assert not dialog.task.isEnabled() and not dialog.url_prefix.isEnabled()
+        assert not dialog.task.isEnabled()
+        assert not any(w.isEnabled() for w in dialog.format_options.values())
         dialog.out.setText(str(tmp_path / "coco"))
         _export(qtbot, dialog)
         manifest = json.loads((tmp_path / "coco" / "manifest.json").read_text())
@@ -170,4 +171,39 @@ def test_a_non_empty_folder_and_bad_options_give_a_readable_message(
             qtbot.mouseClick(dialog.export_button, LEFT)
         assert dialog.message.text() == "Tick at least one class to export."
         assert not (tmp_path / "fresh").exists()
+        dialog.close()
+
+
+def test_azure_ml_export_takes_the_datastore_and_shows_the_upload_step(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    with (
+        _labeled_project(tmp_path / "p") as project,
+        workbench.open_workbench(qtbot, project) as bench,
+    ):
+        workbench.press(qtbot, bench, "Ctrl+E")
+        dialog = bench.datasets.open_dialog
+        assert isinstance(dialog, export_dialog.ExportDialog)
+        dialog.set_format("azureml")
+        # Its tasks and options come from the format's description.
+        tasks = [dialog.task.itemData(i) for i in range(dialog.task.count())]
+        assert tasks == ["detect", "segment", "multiclass", "multilabel"]
+        assert dialog.format_options["datastore"].isEnabled()
+        assert not dialog.format_options["voc_coordinates"].isEnabled()
+        dialog.out.setText(str(tmp_path / "aml"))
+        # Without a datastore the URLs would open nowhere: refused, saying what to give.
+        with qtbot.waitSignal(dialog.failed, timeout=10_000) as failed:
+            qtbot.mouseClick(dialog.export_button, LEFT)
+        assert "--datastore NAME" in str(failed.args[0])
+        fields = {"datastore": "lake", "subscription": "sub", "resource_group": "rg"}
+        for name, value in {**fields, "workspace": "ws"}.items():
+            widget = dialog.format_options[name]
+            assert isinstance(widget, QtWidgets.QLineEdit)
+            widget.setText(value)
+        _export(qtbot, dialog)
+        line = (tmp_path / "aml" / "train" / "train_annotations.jsonl").read_text().splitlines()[0]
+        assert json.loads(line)["image_url"].startswith(
+            "azureml://subscriptions/sub/resourcegroups/rg/workspaces/ws/datastores/lake/paths/aml/"
+        )
+        assert "az storage blob upload-batch" in dialog.message.text()
         dialog.close()

@@ -16,27 +16,11 @@ from PySide6 import QtCore, QtWidgets
 
 from labeler.domain import schema as schema_mod
 from labeler.domain import status as status_mod
-from labeler.formats import base, export, kindmap, registry
+from labeler.formats import base, export, registry
 from ui import tasks as tasks_mod
-from ui.dialogs import open_dialogs
+from ui.dialogs import format_options, open_dialogs
 
 S = status_mod.ImageStatus
-
-FORMAT_LABELS: dict[str, str] = {
-    "coco": "COCO (JSON)",
-    "yolo": "YOLO (Ultralytics)",
-    "voc": "Pascal VOC (XML)",
-    "azureml": "Azure ML (JSONL + MLTable)",
-    "csv": "CSV (one row per image)",
-    "labelme": "labelme (JSON per image)",
-    "createml": "Create ML (JSON)",
-    "dota": "DOTA (oriented boxes, text per image)",
-}
-
-#: Tasks of the formats that need one, in the order offered.
-FORMAT_TASKS: dict[str, tuple[str, ...]] = {
-    name: kindmap.tasks(name) for name in registry.FORMAT_NAMES if kindmap.tasks(name)
-}
 
 IMAGE_MODES: tuple[tuple[base.ImageMode, str], ...] = (
     (base.ImageMode.COPY, "Copy (upright, orientation applied)"),
@@ -64,14 +48,11 @@ class ExportCancelled(Exception):
 
 
 def default_task(format_name: str, tasks: schema_mod.TaskKinds) -> str | None:
-    """The task a project's label kinds call for in ``format_name`` (None: no task needed): the
-    one writing most of its kinds as themselves (:func:`kindmap.best_task`)."""
-    if format_name not in kindmap.TABLE:
-        return None
-    task = kindmap.best_task(format_name, tasks.enabled)
-    if task in ("multiclass", "multilabel"):
-        return "multilabel" if tasks.tags is schema_mod.TagMode.MULTI else "multiclass"
-    return task
+    """The task a project's label kinds call for in ``format_name`` (None: no task needed),
+    by the rule the format's description gives."""
+    return registry.get(format_name).default_task(
+        tasks.enabled, tasks.tags is schema_mod.TagMode.MULTI
+    )
 
 
 class ReportTree(QtWidgets.QTreeWidget):
@@ -170,8 +151,8 @@ class ExportDialog(QtWidgets.QDialog):
 
     def _build_form(self, classes: Sequence[str]) -> None:
         self.format = QtWidgets.QComboBox()
-        for name in registry.FORMAT_NAMES:
-            self.format.addItem(FORMAT_LABELS.get(name, name), name)
+        for described in registry.writable():
+            self.format.addItem(described.title, described.name)
         self.out = QtWidgets.QLineEdit()
         self.out.setPlaceholderText("an empty folder (it is created)")
         browse = QtWidgets.QPushButton("Choose…")
@@ -193,8 +174,7 @@ class ExportDialog(QtWidgets.QDialog):
         for mode, label in IMAGE_MODES:
             self.images.addItem(label, mode)
         self.task = QtWidgets.QComboBox()
-        self.url_prefix = QtWidgets.QLineEdit()
-        self.url_prefix.setPlaceholderText("azureml://datastores/…/paths/ (optional)")
+        self.format_options = format_options.widgets(registry.options("export"))
         self.overwrite = QtWidgets.QCheckBox("Replace an earlier export in this folder")
         form = QtWidgets.QFormLayout()
         form.addRow("Format", self.format)
@@ -204,7 +184,8 @@ class ExportDialog(QtWidgets.QDialog):
         form.addRow("Classes", self.classes)
         form.addRow("Images", self.images)
         form.addRow("Task", self.task)
-        form.addRow("Image URL prefix", self.url_prefix)
+        for option in registry.options("export"):
+            form.addRow(option.label or option.name, self.format_options[option.name])
         form.addRow("", self.overwrite)
         self._form = form
         self._layout = QtWidgets.QVBoxLayout(self)
@@ -313,14 +294,20 @@ class ExportDialog(QtWidgets.QDialog):
             classes=classes,
             images=base.ImageMode(self.images.currentData()),
             task=str(task) if task else None,
-            image_url_prefix=self.url_prefix.text().strip() if self.url_prefix.isEnabled() else "",
+            format_options=self.chosen_format_options(),
             overwrite=self.overwrite.isChecked(),
         )
+
+    def chosen_format_options(self) -> dict[str, str]:
+        """The current format's options as filled in (empty fields left out)."""
+        enabled = {k: w for k, w in self.format_options.items() if w.isEnabled()}
+        return format_options.values(enabled)
 
     @QtCore.Slot()
     def _on_format_changed(self) -> None:
         name = self.format_name()
-        tasks = FORMAT_TASKS.get(name, ())
+        described = registry.get(name)
+        tasks = described.tasks
         self.task.clear()
         for task in tasks:
             self.task.addItem(task, task)
@@ -330,7 +317,11 @@ class ExportDialog(QtWidgets.QDialog):
         if wanted is not None:
             self.task.setCurrentIndex(max(0, self.task.findData(wanted)))
         self.task.setEnabled(bool(tasks))
-        self.url_prefix.setEnabled(name == "azureml")
+        taken = {option.name for option in described.export_options}
+        for option_name, widget in self.format_options.items():
+            # Only the chosen format's options are shown (and read).
+            widget.setEnabled(option_name in taken)
+            self._form.setRowVisible(widget, option_name in taken)
 
     @QtCore.Slot()
     def _on_browse(self) -> None:
@@ -466,4 +457,7 @@ def summary(result: export.ExportResult) -> str:
     if inexact:
         lines.append(f"Not expressed exactly: {sum(inexact.values()):,} (listed below)")
     lines.append(f"Written to {result.out}")
+    if result.report.next_steps:
+        lines.append("Next steps (also in manifest.json):")
+        lines += [f"• {step}" for step in result.report.next_steps]
     return "\n".join(lines)

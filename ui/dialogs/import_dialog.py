@@ -8,7 +8,7 @@ view refreshes. A malformed dataset changes nothing and its file and place are s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
@@ -18,7 +18,7 @@ from labeler.services import importing
 from labeler.services import project as project_svc
 from ui import document as document_mod
 from ui import tasks as tasks_mod
-from ui.dialogs import export_dialog, open_dialogs
+from ui.dialogs import export_dialog, format_options, open_dialogs
 
 #: The combo entry meaning "a class of the same name: the project's, or a new one".
 SAME_NAME = ""
@@ -26,23 +26,18 @@ SAME_NAME = ""
 
 def readable_formats() -> list[str]:
     """Format names labeler can import, in the command line's order."""
-    out = []
-    for name in registry.FORMAT_NAMES:
-        try:
-            registry.reader(name)
-        except registry.FormatUnavailable:
-            continue
-        out.append(name)
-    return out
+    return [f.name for f in registry.readable()]
 
 
-def dataset_classes(format_name: str, path: Path) -> tuple[str, ...]:
+def dataset_classes(
+    format_name: str, path: Path, options: Mapping[str, str] | None = None
+) -> tuple[str, ...]:
     """The classes a dataset names or uses, in its own order (runs off the GUI thread).
 
     Raises:
         labeler.formats.base.FormatError: the dataset is malformed.
     """
-    found = registry.reader(format_name).read(path, base.Report())
+    found = registry.reader(format_name, options).read(path, base.Report())
     used = (label.class_name for sample in found.samples for label in sample.labels)
     return tuple(dict.fromkeys([*found.classes, *used]))
 
@@ -53,12 +48,18 @@ def check(
     path: Path,
     mapping: dict[str, str],
     create_classes: bool,
+    options: Mapping[str, str] | None = None,
 ) -> tuple[tuple[str, ...], importing.ImportPlan | None, str]:
     """Dataset classes, the dry-run plan (None when it cannot be applied) and why not."""
-    classes = dataset_classes(format_name, path)
+    classes = dataset_classes(format_name, path, options)
     try:
         plan = importing.dry_run(
-            project, format=format_name, path=path, mapping=mapping, create_classes=create_classes
+            project,
+            format=format_name,
+            path=path,
+            mapping=mapping,
+            create_classes=create_classes,
+            options=options,
         )
     except importing.ImportFailed as exc:
         return classes, None, str(exc)
@@ -146,8 +147,8 @@ class ImportDialog(QtWidgets.QDialog):
 
     def _build(self) -> None:
         self.format = QtWidgets.QComboBox()
-        for name in readable_formats():
-            self.format.addItem(export_dialog.FORMAT_LABELS.get(name, name), name)
+        for described in registry.readable():
+            self.format.addItem(described.title, described.name)
         self.path = QtWidgets.QLineEdit()
         self.path.setPlaceholderText("the dataset's file (instances.json, data.yaml…) or folder")
         file_button = QtWidgets.QPushButton("File…")
@@ -167,9 +168,13 @@ class ImportDialog(QtWidgets.QDialog):
         self.mapping.verticalHeader().setVisible(False)
         self.mapping.setMinimumHeight(120)
         self.mapping.setToolTip("Check the dataset to list its classes")
+        self.format_options = format_options.widgets(registry.options("import"))
         form = QtWidgets.QFormLayout()
         form.addRow("Format", self.format)
         form.addRow("Dataset", path_row)
+        for option in registry.options("import"):
+            form.addRow(option.label or option.name, self.format_options[option.name])
+        self._form = form
         form.addRow("Classes", self.mapping)
         form.addRow("", self.create_classes)
         self._build_outcome(form)
@@ -204,6 +209,7 @@ class ImportDialog(QtWidgets.QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.report)
         layout.addWidget(box)
+        self._on_input_changed()
 
     # --- the form's values ------------------------------------------------------------------
 
@@ -265,19 +271,28 @@ class ImportDialog(QtWidgets.QDialog):
     def _on_input_changed(self) -> None:
         self.import_button.setEnabled(False)
         self.mapping.setRowCount(0)
+        taken = {o.name for o in registry.get(self.format_name()).import_options}
+        for name, widget in self.format_options.items():
+            widget.setEnabled(name in taken)
+            self._form.setRowVisible(widget, name in taken)
 
     # --- running ----------------------------------------------------------------------------
 
-    def _inputs(self) -> tuple[str, Path, dict[str, str], bool] | None:
+    def _inputs(self) -> tuple[str, Path, dict[str, str], bool, dict[str, str]] | None:
         text = self.path.text().strip()
         if not text:
             self._show_error("Choose the dataset's file or folder.")
             return None
+        taken = {o.name for o in registry.get(self.format_name()).import_options}
+        options = {
+            k: v for k, v in format_options.values(self.format_options).items() if k in taken
+        }
         return (
             self.format_name(),
             Path(text).expanduser(),
             self.class_mapping(),
-            (self.create_classes.isChecked()),
+            self.create_classes.isChecked(),
+            options,
         )
 
     @QtCore.Slot()
@@ -299,10 +314,10 @@ class ImportDialog(QtWidgets.QDialog):
         inputs = None if self.running else self._inputs()
         if inputs is None:
             return False
-        fmt, path, mapping, create = inputs
+        fmt, path, mapping, create, options = inputs
         self._set_running(True, "Importing…")
         self._token = self._runner.run(
-            _import, self._doc.project, fmt, path, mapping, create,
+            _import, self._doc.project, fmt, path, mapping, create, options,
             on_done=self._on_imported, on_error=self._on_error, lane=tasks_mod.WRITE,
         )  # fmt: skip
         return True
@@ -370,7 +385,13 @@ def _import(
     path: Path,
     mapping: dict[str, str],
     create_classes: bool,
+    options: dict[str, str],
 ) -> importing.ImportPlan:
     return importing.import_dataset(
-        project, format=format_name, path=path, mapping=mapping, create_classes=create_classes
+        project,
+        format=format_name,
+        path=path,
+        mapping=mapping,
+        create_classes=create_classes,
+        options=options,
     )

@@ -21,7 +21,9 @@ from labeler.server.storage import exporting
 router = fastapi.APIRouter(tags=["export"])
 Role = deps.Role
 
-_FORMATS = "|".join(registry.FORMAT_NAMES)
+_FORMATS = "|".join(f.name for f in registry.writable())
+_TASKS = "|".join(registry.ALL_TASKS)
+_VOC = registry.get("voc").export_options[0]
 _ZIP = {"application/zip": {"schema": {"type": "string", "format": "binary"}}}
 
 
@@ -61,8 +63,22 @@ def export_dataset(
     task: Annotated[
         str | None,
         fastapi.Query(
-            pattern="^(detect|segment|obb|classify)$", description="For YOLO: which task."
+            pattern=f"^({_TASKS})$",
+            description="The format's task: "
+            + "; ".join(f"{f.name}: {', '.join(f.tasks)}" for f in registry.FORMATS if f.tasks),
         ),
+    ] = None,
+    image_url_prefix: Annotated[
+        str | None,
+        fastapi.Query(
+            max_length=1000,
+            description="Azure ML: the URL the export's images/ folder will have "
+            "(azureml://subscriptions/…/datastores/…/paths/…/, https://, wasbs://, abfss://).",
+        ),
+    ] = None,
+    voc_coordinates: Annotated[
+        str | None,
+        fastapi.Query(pattern=f"^({'|'.join(_VOC.choices)})$", description=f"VOC: {_VOC.help}."),
     ] = None,
     classes: Annotated[
         str | None,
@@ -88,7 +104,8 @@ def export_dataset(
 ) -> responses.FileResponse:
     deps.require(who, Role.READER, project)
     with svc.exports.taken(who.scope):
-        return _export(project, svc, format, images, task, classes, statuses, ratios, seed)
+        options = {"image_url_prefix": image_url_prefix, "voc_coordinates": voc_coordinates}
+        return _export(project, svc, format, images, task, classes, statuses, ratios, seed, options)
 
 
 def _export(
@@ -101,6 +118,7 @@ def _export(
     statuses: str | None,
     ratios: str,
     seed: int,
+    format_options: dict[str, str | None],
 ) -> responses.FileResponse:
     data = exporting.load(svc.engine, project, svc.blobs)
     try:
@@ -131,6 +149,7 @@ def _export(
         classes=tuple(_names(classes)) or None,
         images=mode,
         task=task,
+        format_options={k: v for k, v in format_options.items() if v is not None},
         project_name=project,
         data_revision=data.head,
     )
