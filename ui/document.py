@@ -37,16 +37,27 @@ class ProjectDocument(QtCore.QObject):
         changed(Changes): after every successful edit, with what the service reported.
         schemaChanged(LabelSchema): after the schema changed (classes, hotkeys, tasks).
         errorOccurred(str): an edit was refused, or hit a bug; the text is for the user.
+        writeRefused(str): the project file could not store an edit (read-only, disk full, locked);
+            also emitted after ``errorOccurred`` for such edits.
+
+    Attributes:
+        write_problem: why the project cannot store edits, as found when it was opened (None when
+            it can); the app says so at once and can still browse and export.
+        last_error: the refusal of the last edit that failed, or None.
     """
 
     changed = QtCore.Signal(object)
     schemaChanged = QtCore.Signal(object)
     errorOccurred = QtCore.Signal(str)
+    writeRefused = QtCore.Signal(str)
 
     def __init__(self, project: project_svc.Project, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
         self.project = project
         self.schema: schema_mod.LabelSchema = schema_svc.get_schema(project)
+        problem = project_svc.write_problem(project)
+        self.write_problem: str | None = None if problem is None else str(problem)
+        self.last_error: errors.UserError | None = None
 
     def edit(self, fn: Callable[..., changes_mod.Changes], *args: Any, **kwargs: Any) -> bool:
         """Run one writing service call ``fn(project, *args, **kwargs)`` and announce its changes.
@@ -55,10 +66,18 @@ class ProjectDocument(QtCore.QObject):
             True when the edit was stored; False when the service refused it (the reason is
             emitted on ``errorOccurred``).
         """
+        self.last_error = None
         try:
             result = fn(self.project, *args, **kwargs)
+        except errors.WriteRefused as exc:
+            log.info("edit not stored: %s", exc)
+            self.last_error = exc
+            self.errorOccurred.emit(f"Not stored: {exc}")
+            self.writeRefused.emit(str(exc))
+            return False
         except errors.UserError as exc:
             log.info("edit refused: %s", exc)
+            self.last_error = exc
             self.errorOccurred.emit(str(exc))
             return False
         except Exception as exc:
@@ -97,5 +116,12 @@ class ProjectDocument(QtCore.QObject):
     def get_state(self, key: str) -> Any:
         return project_svc.get_state(self.project, key)
 
-    def set_state(self, key: str, value: Any) -> None:
-        project_svc.set_state(self.project, key, value)
+    def set_state(self, key: str, value: Any) -> bool:
+        """Remember a small value in the project (where the user is); False when the project
+        cannot store it (read-only): that is no reason to interrupt anyone."""
+        try:
+            project_svc.set_state(self.project, key, value)
+        except errors.WriteRefused as exc:
+            log.info("app state not stored: %s", exc)
+            return False
+        return True

@@ -64,7 +64,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.browser = browser
         self.loader = loader
         self.setObjectName("mainWindow")
-        self.setWindowTitle(f"{doc.project.name} — labeler")
+        read_only = " (read-only)" if doc.write_problem else ""
+        self.setWindowTitle(f"{doc.project.name}{read_only} — labeler")
         self._init_actions()
         self._init_central()
         self._init_docks()
@@ -131,8 +132,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.resize(1400, 900)
 
     def _init_status_bar(self) -> None:
+        self.setStatusBar(status_bar.StatusBar(self))
         self.status_widgets = status_bar.StatusWidgets()
         self.statusBar().addPermanentWidget(self.status_widgets)
+        self.status_widgets.set_read_only(self.doc.write_problem)
 
     def _init_menus(self) -> None:
         bar = self.menuBar()
@@ -186,6 +189,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.doc.schemaChanged.connect(lab.on_schema_changed)
         self.doc.schemaChanged.connect(self._on_schema_changed)
         self.doc.errorOccurred.connect(self._show_message)
+        self.doc.writeRefused.connect(self._on_write_refused)
+        self.doc.changed.connect(self._on_stored)
         # Image in view
         self.browser.currentImageChanged.connect(cur.on_current_image_changed)
         self.browser.filterChanged.connect(cur.on_filter_changed)
@@ -267,6 +272,16 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 6000)
+
+    def _on_write_refused(self, reason: str) -> None:
+        # Longer than other notes: the user's last action did not happen, and this says why.
+        self.statusBar().showMessage(f"Not stored: {reason}", 20000)
+        label = "read-only" if self.doc.write_problem else "not stored"
+        self.status_widgets.set_read_only(reason, label)
+
+    def _on_stored(self, _changes: object) -> None:
+        if self.doc.write_problem is None:  # the project stores edits again
+            self.status_widgets.set_read_only(None)
 
     def _on_schema_changed(self, schema: schema_mod.LabelSchema) -> None:
         t = schema.tasks

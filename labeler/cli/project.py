@@ -187,9 +187,12 @@ def _problem_lines(summary: stats.ProjectStats, result: indexing.IndexResult) ->
 def cmd_stats(args: argparse.Namespace) -> int:
     with _open(args.project) as project:
         s = stats.statistics(project)
+    apart = stats.Progress(s.labeled, s.labelable, s.cannot_label, len(s.missing)).apart()
+    pct = 100 * s.labeled / s.labelable if s.labelable else 0
     lines = [
         f"{s.name} ({s.path})",
-        f"images: {s.total}, labeled {s.labeled} ({100 * s.labeled / s.total if s.total else 0:.0f}%)",
+        f"images: {s.total}" + (f" ({apart})" if apart else ""),
+        f"labeled: {s.labeled} of {s.labelable} that can be labeled ({pct:.0f}%)",
         "status: " + ", ".join(f"{k} {v}" for k, v in s.per_status.items() if v),
         f"annotations: {s.annotations}",
     ]

@@ -1,4 +1,9 @@
-"""Project statistics: progress, statuses, classes, problems, duplicates."""
+"""Project statistics: progress, statuses, classes, problems, duplicates.
+
+Progress is counted over the images that can be labeled: a file that is empty, truncated, not an
+image or over the pixel limit can never be finished, so it is counted apart ("120 images, 4 that
+cannot be labeled"), and so is a file that went missing. Otherwise progress could never reach 100 %.
+"""
 
 from __future__ import annotations
 
@@ -23,13 +28,77 @@ class ProblemImage:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Progress:
+    """How far labeling is, counted over the images that can be labeled.
+
+    Attributes:
+        labeled: images that can be labeled and have a labeled status (done, needs review,
+            approved, rejected).
+        labelable: images whose file is there and can be shown.
+        cannot_label: files that are there but cannot be labeled (empty, truncated, not an image,
+            over the pixel limit...).
+        missing: files that went missing (their labels are kept).
+    """
+
+    labeled: int
+    labelable: int
+    cannot_label: int
+    missing: int
+
+    @property
+    def total(self) -> int:
+        return self.labelable + self.cannot_label + self.missing
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.labeled / self.labelable if self.labelable else 0.0
+
+    def apart(self) -> str:
+        """The images counted apart, in words ("4 that cannot be labeled, 1 missing"), or ""."""
+        parts = []
+        if self.cannot_label:
+            parts.append(f"{self.cannot_label:,} that cannot be labeled")
+        if self.missing:
+            parts.append(f"{self.missing:,} missing")
+        return ", ".join(parts)
+
+
+def progress(project: project_mod.Project) -> Progress:
+    """Labeled, labelable, unusable and missing images, in one query."""
+    img = models.ImageRow
+    labeled = img.status.in_([s.value for s in status_mod.LABELED])
+    with project.read() as session:
+        rows = session.execute(
+            sa.select(img.missing, img.problem.is_not(None), labeled, sa.func.count()).group_by(
+                img.missing, img.problem.is_not(None), labeled
+            )
+        ).all()
+    done = usable = bad = gone = 0
+    for missing, problem, is_labeled, n in rows:
+        if missing:
+            gone += n
+        elif problem:
+            bad += n
+        else:
+            usable += n
+            done += n if is_labeled else 0
+    return Progress(labeled=done, labelable=usable, cannot_label=bad, missing=gone)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class ProjectStats:
-    """What ``labeler stats`` prints and the app's status bar summarises."""
+    """What ``labeler stats`` prints and the app's status bar summarises.
+
+    ``total`` counts every image; ``labeled`` and ``labelable`` only the images that can be
+    labeled (see :class:`Progress`); ``cannot_label`` the files that cannot.
+    """
 
     name: str
     path: str
     total: int
     labeled: int
+    labelable: int
+    cannot_label: int
     per_status: dict[str, int]
     per_class: dict[str, int]
     annotations: int
@@ -49,6 +118,7 @@ def statistics(project: project_mod.Project) -> ProjectStats:
     root = models.ImageRootRow
     schema = schema_svc.get_schema(project)
     counts = schema_svc.class_counts(project)
+    done = progress(project)
     with project.read() as session:
         meta = session.execute(sa.select(models.ProjectMeta)).scalar_one()
         per_status = {s.value: 0 for s in status_mod.ImageStatus}
@@ -75,7 +145,9 @@ def statistics(project: project_mod.Project) -> ProjectStats:
         name=meta.name,
         path=str(project.path),
         total=sum(per_status.values()),
-        labeled=sum(per_status[s.value] for s in status_mod.LABELED),
+        labeled=done.labeled,
+        labelable=done.labelable,
+        cannot_label=done.cannot_label,
         per_status=per_status,
         per_class={c.name: counts.get(c.id, 0) for c in schema.classes},
         annotations=sum(counts.values()),

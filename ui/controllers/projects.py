@@ -112,6 +112,9 @@ class Projects(QtCore.QObject):
     @QtCore.Slot()
     def add_folder(self, folder: Path | None = None) -> bool:
         """Add ``folder`` (asked for when None) to the project in the background."""
+        if self._doc.write_problem:
+            self.message.emit(f"Cannot add a folder: {self._doc.write_problem}")
+            return False
         if folder is None:
             folder = self.choose_folder(self._window, self._doc.project.path.parent)
             if folder is None:
