@@ -153,7 +153,8 @@ class EditShapes(_Command):
 
 
 class SetTags(_Command):
-    """Replace an image's tags; undo puts the previous tags back."""
+    """Replace an image's tags (and, given statuses, its status in the same step); undo puts the
+    previous tags (and status) back."""
 
     def __init__(
         self,
@@ -161,17 +162,22 @@ class SetTags(_Command):
         image_id: str,
         old: Sequence[str],
         new: Sequence[str],
+        statuses: tuple[status_mod.ImageStatus, status_mod.ImageStatus] | None = None,
     ) -> None:
         super().__init__(doc, "tags")
         self.image_id = image_id
         self._old = list(old)
         self._new = list(new)
+        changed = statuses is not None and statuses[0] is not statuses[1]
+        self._statuses = statuses if changed else None
 
     def _do(self) -> bool:
-        return self._doc.edit(annotate_svc.set_tags, self.image_id, self._new)
+        status = self._statuses[1] if self._statuses else None
+        return self._doc.edit(annotate_svc.set_tags, self.image_id, self._new, status)
 
     def _undo(self) -> bool:
-        return self._doc.edit(annotate_svc.set_tags, self.image_id, self._old)
+        status = self._statuses[0] if self._statuses else None
+        return self._doc.edit(annotate_svc.set_tags, self.image_id, self._old, status)
 
 
 class SetStatus(_Command):

@@ -17,7 +17,9 @@ from PySide6 import QtCore
 
 from labeler import errors
 from labeler.domain import changes as changes_mod
+from labeler.domain import image as image_mod
 from labeler.domain import schema as schema_mod
+from labeler.services import indexing
 from labeler.services import project as project_svc
 from labeler.services import schema as schema_svc
 
@@ -91,6 +93,13 @@ class ProjectDocument(QtCore.QObject):
     def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run one reading service call ``fn(project, *args, **kwargs)``."""
         return fn(self.project, *args, **kwargs)
+
+    def measure(self, image_ids: list[str]) -> list[image_mod.Image]:
+        """The images with their frame (size, EXIF orientation) known: headers the background
+        indexer has not read yet are read now, stored and announced (see ``indexing.measure``)."""
+        found, changes = indexing.measure(self.project, image_ids)
+        self.announce(changes)
+        return found
 
     def announce(self, result: changes_mod.Changes) -> None:
         """Tell every view what changed (also used for changes that arrive from sync)."""

@@ -11,6 +11,7 @@ from ui import actions as actions_mod
 from ui import document
 from ui import settings as settings_mod
 from ui.controllers import (
+    appearance,
     current,
     dialogs,
     keys,
@@ -33,6 +34,10 @@ from ui.panels import (
 )
 
 DockArea = QtCore.Qt.DockWidgetArea
+
+#: The canvas never gets smaller than this, whatever the panels' saved widths.
+CANVAS_MIN_WIDTH = 240
+CANVAS_MIN_HEIGHT = 200
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -85,6 +90,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _init_central(self) -> None:
         self.canvas.setObjectName("canvas")
+        # The picture keeps room to work in: panels widened in a larger window (a saved layout)
+        # give way when this one is smaller, instead of squeezing the canvas to a sliver.
+        self.canvas.setMinimumSize(CANVAS_MIN_WIDTH, CANVAS_MIN_HEIGHT)
         self.setCentralWidget(self.canvas)
 
     def _dock(
@@ -150,6 +158,8 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu.insertSeparator(self.action_set["import_labels"])
         file_menu.insertSeparator(self.action_set["sync_connect"])
         file_menu.insertSeparator(self.action_set["quit"])
+        self.appearance = appearance.Appearance(self.canvas, self)
+        self.appearance.add_to(menus["View"])
         panels_menu = menus["View"].addMenu("&Panels")
         for dock in (
             self.browser_dock, self.class_dock, self.tags_dock, self.annotation_dock,
@@ -167,6 +177,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.dialogs = dialogs.Dialogs(
             self, self.doc, self.action_set, self.class_keys, self.labeling.choose_class, self
         )
+        self.labeling.ask_classes = self.dialogs.ask_class_names
         self.workflow = workflow_mod.Workflow(
             self.doc, self.current, self.undo, self.dialogs.ask_reject_comment, self
         )
@@ -212,7 +223,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.canvas.selectionChanged.connect(self.panels.on_canvas_selection)
         self.canvas.zoomChanged.connect(cur.on_zoom_changed)
         # Panels → edits
+        self.browser.addFolderRequested.connect(a["add_folder"].trigger)
         self.class_panel.classActivated.connect(lab.choose_class)
+        self.class_panel.classesRequested.connect(lab.add_classes)
+        self.class_panel.classesAdded.connect(self.canvas.setFocus)
         lab.currentClassChanged.connect(self.class_panel.on_current_class_changed)
         self.tags_panel.tagsRequested.connect(lab.set_tags)
         self.annotation_panel.selectionChanged.connect(self.panels.on_list_selection)
@@ -229,11 +243,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.review_panel.rejectRequested.connect(flow.reject)
         self.review_panel.commentRequested.connect(flow.comment)
         self.class_keys.classKey.connect(lab.choose_class)
+        self.class_keys.tagKey.connect(lab.tag_key)
         lab.advanceRequested.connect(cur.go_next)
         # Messages
         lab.message.connect(self._show_message)
         flow.message.connect(self._show_message)
         self.class_keys.clash.connect(self._show_message)
+        self.class_keys.hint.connect(self._show_message)
         # Actions
         a["next_image"].triggered.connect(cur.go_next)
         a["previous_image"].triggered.connect(cur.go_previous)

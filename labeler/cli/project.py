@@ -147,6 +147,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     with _open(args.project) as project:
         adds, result = indexing.scan(project, progress=common.progress_bar("indexing", args))
         summary = stats.statistics(project)
+        outside = stats.shapes_outside_frames(project)
     payload = {
         "project": str(project.path),
         "added": sum(a.added for a in adds),
@@ -159,6 +160,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         "problems": [dataclasses.asdict(p) for p in summary.problems],
         "missing_files": summary.missing,
         "duplicates": summary.duplicates,
+        "shapes_outside_frame": [dataclasses.asdict(o) for o in outside],
     }
     lines = [
         f"scanned {project.path}: {payload['added']} new, {result.relinked} moved or renamed (re-linked), "
@@ -166,6 +168,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     ]
     lines += _problem_lines(summary, result)
     lines += [f"  missing: {m}" for m in summary.missing[:20]]
+    lines += _outside_lines(outside)
     common.emit(args, payload, "\n".join(lines))
     return 0
 
@@ -181,6 +184,19 @@ def _problem_lines(summary: stats.ProjectStats, result: indexing.IndexResult) ->
             )
     for group in summary.duplicates[:20]:
         lines.append("duplicate files (same bytes): " + ", ".join(group))
+    return lines
+
+
+def _outside_lines(outside: list[stats.ShapeOutsideFrame]) -> list[str]:
+    if not outside:
+        return []
+    lines = [
+        f"{len(outside)} shapes reach outside their image (fix or delete them in the app; "
+        "exports cut them to the image):"
+    ]
+    lines += [f"  {o.describe()}" for o in outside[:50]]
+    if len(outside) > 50:
+        lines.append(f"  ... and {len(outside) - 50} more (labeler scan --json lists all)")
     return lines
 
 

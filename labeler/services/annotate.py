@@ -14,12 +14,12 @@ from sqlalchemy import orm
 
 from labeler import errors
 from labeler.domain import annotation as ann_mod
+from labeler.domain import frame, ids
 from labeler.domain import geometry as geo
-from labeler.domain import ids
 from labeler.domain import schema as schema_mod
 from labeler.domain import status as status_mod
 from labeler.domain.changes import Changes
-from labeler.services import identity
+from labeler.services import identity, review
 from labeler.services import project as project_mod
 from labeler.store import models, types
 
@@ -125,12 +125,13 @@ def insert_shapes(
     for shape in shapes:
         if shape.class_id is not None and shape.class_id not in live_classes:
             raise AnnotationError(f"unknown class {shape.class_id}")
+        geometry = frame.fit(shape.geometry, image.width, image.height)
         row = models.AnnotationRow(
             id=shape.id or ids.new_id(),
             image_id=image.id,
             class_id=shape.class_id,
             kind=shape.kind.value,
-            geometry=geo.geometry_to_json(shape.geometry),
+            geometry=geo.geometry_to_json(geometry),
             attributes=dict(shape.attributes),
             version=1,
             created_at=now,
@@ -165,7 +166,9 @@ def update_annotations(
                 row.class_id = edit.class_id
             if edit.geometry is not None:
                 geo.check_kind(geo.ShapeKind(row.kind), edit.geometry)
-                row.geometry = geo.geometry_to_json(edit.geometry)
+                image = _image(session, row.image_id)
+                geometry = frame.fit(edit.geometry, image.width, image.height)
+                row.geometry = geo.geometry_to_json(geometry)
             if edit.attributes is not None:
                 row.attributes = dict(edit.attributes)
             _bump(row, author, now)
@@ -214,8 +217,17 @@ def _set_deleted(
     )
 
 
-def set_tags(project: project_mod.Project, image_id: str, class_ids: Sequence[str]) -> Changes:
-    """Make the image's tags exactly ``class_ids`` (one at most in single-label projects)."""
+def set_tags(
+    project: project_mod.Project,
+    image_id: str,
+    class_ids: Sequence[str],
+    status: status_mod.ImageStatus | None = None,
+) -> Changes:
+    """Make the image's tags exactly ``class_ids`` (one at most in single-label projects).
+
+    With ``status``, the image takes that status in the same unit of work: in a single-label
+    tag project the tag is the answer for the image, so setting it by key finishes the image.
+    """
     author = identity.current_author()
     now = types.utcnow()
     wanted = list(dict.fromkeys(class_ids))
@@ -255,7 +267,10 @@ def set_tags(project: project_mod.Project, image_id: str, class_ids: Sequence[st
             _record(session, row, "create", author, now)
             touched.append(row.id)
         _after_edit(session, image, author, now)
+        if status is not None:
+            review.record_status(session, image, status, None, author, now)
     return Changes(
+        images=frozenset({image_id}) if status is not None else frozenset(),
         annotations=frozenset(touched),
         annotation_images=frozenset({image_id}),
         data_revision=revision,

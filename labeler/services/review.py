@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from labeler import errors
 from labeler.domain import ids
@@ -59,31 +60,48 @@ def set_status(
             image = session.get(models.ImageRow, image_id)
             if image is None:
                 raise ReviewError(f"no image {image_id}")
-            old = S(image.status)
-            if old is status and comment is None:
-                continue
-            session.add(
-                models.ReviewActionRow(
-                    id=ids.new_id(),
-                    image_id=image_id,
-                    action="status" if old is not status else "comment",
-                    from_status=old.value,
-                    to_status=status.value,
-                    comment=comment,
-                    created_at=now,
-                    updated_at=now,
-                    author=author,
-                    dirty=True,
-                    deleted=False,
-                )
-            )
-            image.status = status.value
-            image.status_by = author
-            image.status_at = now
-            image.updated_at = now
-            image.dirty = True
-            changed.add(image_id)
+            if record_status(session, image, status, comment, author, now):
+                changed.add(image_id)
     return Changes(images=frozenset(changed), data_revision=revision)
+
+
+def record_status(
+    session: orm.Session,
+    image: models.ImageRow,
+    status: status_mod.ImageStatus,
+    comment: str | None,
+    author: str,
+    now: dt.datetime,
+) -> bool:
+    """Give ``image`` ``status`` with its review action, inside the caller's unit of work.
+
+    Returns:
+        False when there was nothing to record (the same status and no comment).
+    """
+    old = S(image.status)
+    if old is status and comment is None:
+        return False
+    session.add(
+        models.ReviewActionRow(
+            id=ids.new_id(),
+            image_id=image.id,
+            action="status" if old is not status else "comment",
+            from_status=old.value,
+            to_status=status.value,
+            comment=comment,
+            created_at=now,
+            updated_at=now,
+            author=author,
+            dirty=True,
+            deleted=False,
+        )
+    )
+    image.status = status.value
+    image.status_by = author
+    image.status_at = now
+    image.updated_at = now
+    image.dirty = True
+    return True
 
 
 def add_comment(project: project_mod.Project, image_id: str, comment: str) -> Changes:

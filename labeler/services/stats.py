@@ -13,6 +13,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from labeler.domain import frame
+from labeler.domain import geometry as geo
 from labeler.domain import status as status_mod
 from labeler.services import indexing
 from labeler.services import project as project_mod
@@ -158,3 +160,89 @@ def statistics(project: project_mod.Project) -> ProjectStats:
         data_revision=meta.data_revision,
         schema_version=meta.schema_version,
     )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ShapeOutsideFrame:
+    """A stored shape that reaches outside its image's frame (see :mod:`labeler.domain.frame`).
+
+    Attributes:
+        path: the image file.
+        image_id, annotation_id: where to find it.
+        class_name: its class (None: no class).
+        kind: box, polygon...
+        bounds: x0, y0, x1, y1 of the shape, in pixels.
+        frame: the image's width and height (displayed frame).
+        sideways: the shape fits the image turned a quarter: it was most likely drawn while the
+            photo was shown without its EXIF orientation.
+    """
+
+    path: str
+    image_id: str
+    annotation_id: str
+    class_name: str | None
+    kind: str
+    bounds: tuple[float, float, float, float]
+    frame: tuple[int, int]
+    sideways: bool
+
+    def describe(self) -> str:
+        x0, y0, x1, y1 = self.bounds
+        w, h = self.frame
+        what = f"{self.kind} {self.class_name or '(no class)'}"
+        hint = " — it fits the picture turned sideways" if self.sideways else ""
+        return (
+            f"{self.path}: {what} at x {x0:.0f}–{x1:.0f}, y {y0:.0f}–{y1:.0f} in a {w} × {h} "
+            f"image{hint}"
+        )
+
+
+def shapes_outside_frames(project: project_mod.Project) -> list[ShapeOutsideFrame]:
+    """Live shapes that reach outside their image's frame further than the tolerance, in image
+    order (images whose size is not known yet are not checked)."""
+    img, ann, root, cls = (
+        models.ImageRow, models.AnnotationRow, models.ImageRootRow, models.LabelClassRow,
+    )  # fmt: skip
+    with project.read() as session:
+        rows = session.execute(
+            sa.select(
+                root.path,
+                img.rel_path,
+                img.id,
+                img.width,
+                img.height,
+                ann.id,
+                ann.kind,
+                ann.geometry,
+                cls.name,
+            )
+            .join(img, img.id == ann.image_id)
+            .join(root, root.id == img.root_id)
+            .outerjoin(cls, cls.id == ann.class_id)
+            .where(
+                ann.deleted.is_(False),
+                ann.kind != geo.ShapeKind.TAG.value,
+                img.width.is_not(None),
+                img.height.is_not(None),
+            )
+            .order_by(img.root_order, img.sort_key, ann.created_at)
+        ).all()
+    out: list[ShapeOutsideFrame] = []
+    for root_path, rel, image_id, width, height, ann_id, kind, geometry, class_name in rows:
+        try:
+            shape = geo.geometry_from_json(geo.ShapeKind(kind), geometry)
+        except (geo.GeometryError, ValueError):
+            continue  # unreadable geometry is another problem, reported where it is read
+        if not frame.overshoot(shape, width, height).beyond(width, height):
+            continue
+        b = shape.bounds if isinstance(shape, geo.Polygon) else shape
+        assert isinstance(b, geo.Box)
+        turned = frame.overshoot(shape, height, width)
+        out.append(
+            ShapeOutsideFrame(
+                path=os.path.join(root_path, rel), image_id=image_id, annotation_id=ann_id,
+                class_name=class_name, kind=kind, bounds=(b.x, b.y, b.x1, b.y1),
+                frame=(width, height), sideways=not turned.beyond(height, width),
+            )
+        )  # fmt: skip
+    return out

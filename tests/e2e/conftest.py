@@ -121,7 +121,7 @@ def service(tmp_path: Path) -> Iterator[Service]:
 @pytest.fixture(scope="session")
 def shared_images(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("team-images")
-    images.distinct_jpegs(folder, IMAGES)
+    images.distinct_jpegs(folder, IMAGES, size=(320, 64))  # room for boxes drawn up to x 260
     return folder
 
 

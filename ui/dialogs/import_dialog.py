@@ -145,6 +145,7 @@ class ImportDialog(QtWidgets.QDialog):
             self.format.addItem(export_dialog.FORMAT_LABELS.get(name, name), name)
         self.path = QtWidgets.QLineEdit()
         self.path.setPlaceholderText("the dataset's file (instances.json, data.yaml…) or folder")
+        self.path.setMinimumWidth(380)  # a dataset path is long: it is read, not guessed
         file_button = QtWidgets.QPushButton("File…")
         folder_button = QtWidgets.QPushButton("Folder…")
         file_button.clicked.connect(lambda: self._browse(self._choose_file))
@@ -160,7 +161,8 @@ class ImportDialog(QtWidgets.QDialog):
         self.mapping.setHorizontalHeaderLabels(["Dataset class", "Becomes"])
         self.mapping.horizontalHeader().setStretchLastSection(True)
         self.mapping.verticalHeader().setVisible(False)
-        self.mapping.setMinimumHeight(120)
+        self.mapping.setMinimumHeight(180)
+        self.mapping.horizontalHeader().setMinimumSectionSize(160)
         self.mapping.setToolTip("Check the dataset to list its classes")
         form = QtWidgets.QFormLayout()
         form.addRow("Format", self.format)
@@ -199,6 +201,7 @@ class ImportDialog(QtWidgets.QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.report)
         layout.addWidget(box)
+        self.resize(720, 560)
 
     # --- the form's values ------------------------------------------------------------------
 
