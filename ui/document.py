@@ -57,8 +57,10 @@ class ProjectDocument(QtCore.QObject):
         super().__init__(parent)
         self.project = project
         self.schema: schema_mod.LabelSchema = schema_svc.get_schema(project)
-        problem = project_svc.write_problem(project)
-        self.write_problem: str | None = None if problem is None else str(problem)
+        self._write_error = project_svc.write_problem(project)
+        self.write_problem: str | None = (
+            None if self._write_error is None else str(self._write_error)
+        )
         self.last_error: errors.UserError | None = None
 
     def edit(self, fn: Callable[..., changes_mod.Changes], *args: Any, **kwargs: Any) -> bool:
@@ -93,6 +95,16 @@ class ProjectDocument(QtCore.QObject):
     def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run one reading service call ``fn(project, *args, **kwargs)``."""
         return fn(self.project, *args, **kwargs)
+
+    def refusal_label(self) -> str:
+        """A word or two for why edits are not stored (the status bar's mark)."""
+        error = self.last_error if isinstance(self.last_error, errors.WriteRefused) else None
+        error = error or self._write_error
+        if isinstance(error, errors.DiskFull):
+            return "disk full"
+        if isinstance(error, errors.ProjectLocked):
+            return "locked: not stored"
+        return "read-only"
 
     def measure(self, image_ids: list[str]) -> list[image_mod.Image]:
         """The images with their frame (size, EXIF orientation) known: headers the background

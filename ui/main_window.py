@@ -143,7 +143,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setStatusBar(status_bar.StatusBar(self))
         self.status_widgets = status_bar.StatusWidgets()
         self.statusBar().addPermanentWidget(self.status_widgets)
-        self.status_widgets.set_read_only(self.doc.write_problem)
+        self.status_widgets.set_read_only(self.doc.write_problem, self.doc.refusal_label())
 
     def _init_menus(self) -> None:
         bar = self.menuBar()
@@ -292,8 +292,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_write_refused(self, reason: str) -> None:
         # Longer than other notes: the user's last action did not happen, and this says why.
         self.statusBar().showMessage(f"Not stored: {reason}", 20000)
-        label = "read-only" if self.doc.write_problem else "not stored"
-        self.status_widgets.set_read_only(reason, label)
+        self.status_widgets.set_read_only(reason, self.doc.refusal_label())
 
     def _on_stored(self, _changes: object) -> None:
         if self.doc.write_problem is None:  # the project stores edits again

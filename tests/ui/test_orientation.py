@@ -70,3 +70,31 @@ def test_phone_photos_are_upright_and_boxes_land_in_their_frame_before_indexing(
         assert stored.geometry == geo.Box(30, 44, 16, 18)
         recorded = images.get_image(project, first)
         assert (recorded.width, recorded.height, recorded.orientation) == (48, 64, 6)
+
+
+def test_a_frame_that_changes_while_shown_is_shown_again_in_the_new_frame(qtbot, tmp_path):
+    import sqlalchemy as sa
+
+    from labeler.domain import changes as changes_mod
+    from labeler.store import models
+    from tests.ui.helpers import projects
+
+    project = projects.make_project(tmp_path, images=2)  # 160 × 120, orientation 1
+    with workbench.open_workbench(qtbot, project) as bench:
+        w = bench.window
+        image_id = w.current.image_id or ""
+        assert w.canvas.image_size() == (160.0, 120.0)
+        # The file was replaced by a phone photo of the other orientation (a rescan found it).
+        photo = img_files.phone_photo(tmp_path / "photo.jpg", (120, 160), 6)
+        target = images.get_image(project, image_id).abs_path
+        Path(target).write_bytes(photo.read_bytes())
+        with project.db.write() as session:
+            session.execute(
+                sa.update(models.ImageRow)
+                .where(models.ImageRow.id == image_id)
+                .values(width=120, height=160, orientation=6)
+            )
+        bench.doc.announce(changes_mod.Changes(images=frozenset({image_id})))
+        qtbot.waitUntil(lambda: w.canvas.image_size() == (120.0, 160.0))
+        workbench.wait_shown(qtbot, bench)
+        assert _reddish(_seen_at(bench, 4, 4))

@@ -466,9 +466,9 @@ def summary(result: export.ExportResult) -> str:
     lines = [f"Exported {n:,} image{'s' * (n != 1)} as {result.format}"
              + (f" ({result.task})" if result.task else "") + "."]  # fmt: skip
     kept = exporting.kept_out_text(counts)
-    lines.append(
-        f"Kept out: {kept} (tick their statuses to export them)." if kept else "Kept out: none."
-    )
+    tickable = {s.value for s, _ in STATUS_CHOICES} & set(counts.get("kept_out") or {})
+    hint = " (tick a status above to export its images)" if tickable else ""
+    lines.append(f"Kept out: {kept}{hint}." if kept else "Kept out: none.")
     per_split = counts.get("images_per_split") or {}
     if per_split:
         lines.append("Split: " + ", ".join(f"{k} {v:,}" for k, v in per_split.items()))
