@@ -184,7 +184,10 @@ def open_project(path: Path | str) -> Project:
             raise ProjectError(f"{path} cannot be opened: {refused or exc.orig}") from exc
         # Read-only media or a full disk: SQLite cannot make the files a reader of a WAL project
         # needs there, but the project can still be read (and browsed, and exported).
-        db, meta = _open_database(path, read_only=True)
+        try:
+            db, meta = _open_database(path, read_only=True)
+        except sa.exc.OperationalError as again:
+            raise ProjectError(f"{path} cannot be opened: {again.orig}") from exc
     if meta is None:
         db.dispose()
         raise ProjectError(f"{path} is not a labeler project (no project record)")
