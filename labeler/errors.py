@@ -30,3 +30,21 @@ def log_bug(log: logging.Logger, exc: BaseException, during: str) -> None:
     """Log a bug with its traceback, so a report can quote it."""
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     log.error("bug during %s:\n%s", during, text)
+
+
+class WriteRefused(UserError):
+    """The project file could not store a change (it is read-only, its disk is full, or another
+    program held its lock too long). Nothing was changed; the same change may succeed later, so a
+    caller keeps what it would need to try again (the app keeps its undo steps)."""
+
+
+class ProjectReadOnly(WriteRefused):
+    """The project file cannot be written here: permissions, an immutable file, a read-only share."""
+
+
+class DiskFull(WriteRefused):
+    """The disk holding the project has no room for the change."""
+
+
+class ProjectLocked(WriteRefused):
+    """Another program held the project's write lock for longer than labeler waits."""

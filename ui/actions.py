@@ -13,7 +13,9 @@ box is selected (turn it), and Space (held, it pans; the canvas passes a tap on 
 tap is still "done and next").
 
 Class hotkeys (1–9 and any letter a class was given) are not in this table: they follow the
-schema and are made by :class:`ui.controllers.classes.ClassHotkeys`.
+schema and are made by :class:`ui.controllers.keys.ClassHotkeys`; what they do in each kind of
+project is said once, by :func:`class_key_roles` (the ``?`` sheet, the tags panel and the README
+all say it in these words).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 
 from PySide6 import QtCore, QtGui
+
+from labeler.domain import schema as schema_mod
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -107,6 +111,52 @@ ACTIONS: tuple[ActionSpec, ...] = (
 )  # fmt: skip
 
 MENUS: tuple[str, ...] = ("File", "Edit", "Go", "Image", "Tools", "View", "Help")
+
+#: What class keys add to set image tags in projects that draw shapes too (the plain key chooses
+#: the drawing class there).
+TAG_MODIFIER = "Shift+"
+
+DRAW_TEXT = "draw with this class, and give it to the selected shapes"
+SINGLE_TAG_ONLY_TEXT = (
+    "tag the image with this class, which marks it done, and go to the next image"
+)
+SINGLE_TAG_TEXT = "set the image's tag to this class"
+MULTI_TAG_TEXT = "switch this tag of the image on or off"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ClassKeyRole:
+    """What a class's key does, with or without a modifier, in one kind of project.
+
+    Attributes:
+        modifier: "" for the class's own key, or :data:`TAG_MODIFIER`.
+        tags: the key sets image tags (True) or chooses the drawing class (False).
+        text: what it does, in the words every text of the app uses.
+    """
+
+    modifier: str
+    tags: bool
+    text: str
+
+
+def class_key_roles(tasks: schema_mod.TaskKinds) -> tuple[ClassKeyRole, ...]:
+    """The roles of class keys in a project with these kinds of labels.
+
+    Tag-only projects: the key sets (single-label; the answer, so the image is done) or
+    switches (multi-label) the tag. Projects with shapes: the key chooses the drawing class; with
+    tags too, Shift and the key set or switch the tag, so both can be done by key.
+    """
+    shapes = bool(tasks.shapes)
+    multi = tasks.tags is schema_mod.TagMode.MULTI
+    if tasks.tags is schema_mod.TagMode.NONE:
+        return (ClassKeyRole("", False, DRAW_TEXT),)
+    if not shapes:
+        return (ClassKeyRole("", True, MULTI_TAG_TEXT if multi else SINGLE_TAG_ONLY_TEXT),)
+    return (
+        ClassKeyRole("", False, DRAW_TEXT),
+        ClassKeyRole(TAG_MODIFIER, True, MULTI_TAG_TEXT if multi else SINGLE_TAG_TEXT),
+    )
+
 
 BY_NAME: dict[str, ActionSpec] = {spec.name: spec for spec in ACTIONS}
 

@@ -67,7 +67,9 @@ class Workbench(QtCore.QObject):
         self.project = project
         self.doc = document_mod.ProjectDocument(project, self)
         self.runner = tasks_mod.TaskRunner(self)
-        self.loader = loader_mod.ImageLoader(self.runner, self)
+        # The pixel limit is the project's, so the canvas refuses (and quotes) what indexing does.
+        max_pixels = project_svc.meta(project).max_pixels
+        self.loader = loader_mod.ImageLoader(self.runner, self, max_pixels=max_pixels)
         thumbnails = thumbnails_mod.ThumbnailLoader(self.runner, self)
         browser = browser_mod.ImageBrowser(
             lambda ids: images_svc.get_images(project, ids), thumbnails=thumbnails

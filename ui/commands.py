@@ -4,6 +4,12 @@ to reverse it; none touches a widget (views redraw from the changes the document
 A command whose service call is refused, on redo or on undo, makes itself obsolete: the undo stack
 drops it instead of keeping a step that never happened (or that cannot be taken back), and the
 document has already told the user why.
+
+A step the project file could not store (read-only, disk full, a lock held too long:
+``labeler.errors.WriteRefused``) is different when it is undone or redone: nothing changed, and the
+same step may work once the file can be written again. The command marks itself ``refused`` and
+lets its next call pass without running, so :class:`ui.controllers.undo.UndoHistory` can put the
+stack back where it was (see :func:`refused`).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from collections.abc import Mapping, Sequence
 
 from PySide6 import QtGui
 
+from labeler import errors
 from labeler.domain import annotation as ann_mod
 from labeler.domain import ids
 from labeler.domain import status as status_mod
@@ -22,13 +29,61 @@ from ui import document as document_mod
 
 
 class _Command(QtGui.QUndoCommand):
+    """A step that calls one service: subclasses write ``_do`` and ``_undo`` (True when stored).
+
+    Attributes:
+        stored: the last call (redo, undo) was stored. Read this, not ``isObsolete()``: the stack
+            deletes the Qt side of a command refused when pushed.
+        refused: the last undo or redo was not stored by the project file (a ``WriteRefused``);
+            nothing changed.
+    """
+
     def __init__(self, doc: document_mod.ProjectDocument, text: str) -> None:
         super().__init__(text)
         self._doc = doc
+        self._pushed = False
+        self._pass_next = False
+        self.stored = False
+        self.refused = False
 
-    def _run(self, ok: bool) -> None:
-        if not ok:
+    def redo(self) -> None:
+        if self._pass_next:  # the stack is being put back after a refused undo: nothing to do
+            self._pass_next = False
+            return
+        first, self._pushed = not self._pushed, True
+        self._after(self._do(), first=first)
+
+    def undo(self) -> None:
+        if self._pass_next:
+            self._pass_next = False
+            return
+        self._after(self._undo(), first=False)
+
+    def _do(self) -> bool:
+        raise NotImplementedError
+
+    def _undo(self) -> bool:
+        raise NotImplementedError
+
+    def _after(self, ok: bool, *, first: bool) -> None:
+        self.stored = ok
+        self.refused = False
+        if ok:
+            return
+        if not first and isinstance(self._doc.last_error, errors.WriteRefused):
+            self.refused = True
+            self._pass_next = True
+        else:
             self.setObsolete(True)
+
+
+def refused(command: QtGui.QUndoCommand | None) -> bool:
+    """Whether ``command`` (or a step of a macro) was just refused by the project file."""
+    if command is None:
+        return False
+    if isinstance(command, _Command):
+        return command.refused
+    return any(refused(command.child(i)) for i in range(command.childCount()))
 
 
 class AddShapes(_Command):
@@ -51,17 +106,15 @@ class AddShapes(_Command):
     def ids(self) -> list[str]:
         return [s.id for s in self._shapes if s.id is not None]
 
-    def redo(self) -> None:
+    def _do(self) -> bool:
         if self._created:
             # The rows exist as tombstones since undo: bring back the very same rows.
-            self._run(self._doc.edit(annotate_svc.restore_annotations, self.ids))
-            return
-        ok = self._doc.edit(annotate_svc.add_annotations, self.image_id, self._shapes)
-        self._created = ok
-        self._run(ok)
+            return self._doc.edit(annotate_svc.restore_annotations, self.ids)
+        self._created = self._doc.edit(annotate_svc.add_annotations, self.image_id, self._shapes)
+        return self._created
 
-    def undo(self) -> None:
-        self._run(self._doc.edit(annotate_svc.delete_annotations, self.ids))
+    def _undo(self) -> bool:
+        return self._doc.edit(annotate_svc.delete_annotations, self.ids)
 
 
 class DeleteShapes(_Command):
@@ -71,11 +124,11 @@ class DeleteShapes(_Command):
         super().__init__(doc, f"delete {len(ids)} shapes" if len(ids) > 1 else "delete")
         self.ids = list(ids)
 
-    def redo(self) -> None:
-        self._run(self._doc.edit(annotate_svc.delete_annotations, self.ids))
+    def _do(self) -> bool:
+        return self._doc.edit(annotate_svc.delete_annotations, self.ids)
 
-    def undo(self) -> None:
-        self._run(self._doc.edit(annotate_svc.restore_annotations, self.ids))
+    def _undo(self) -> bool:
+        return self._doc.edit(annotate_svc.restore_annotations, self.ids)
 
 
 class EditShapes(_Command):
@@ -92,15 +145,16 @@ class EditShapes(_Command):
         self._old = dict(old)
         self._new = dict(new)
 
-    def redo(self) -> None:
-        self._run(self._doc.edit(annotate_svc.update_annotations, self._new))
+    def _do(self) -> bool:
+        return self._doc.edit(annotate_svc.update_annotations, self._new)
 
-    def undo(self) -> None:
-        self._run(self._doc.edit(annotate_svc.update_annotations, self._old))
+    def _undo(self) -> bool:
+        return self._doc.edit(annotate_svc.update_annotations, self._old)
 
 
 class SetTags(_Command):
-    """Replace an image's tags; undo puts the previous tags back."""
+    """Replace an image's tags (and, given statuses, its status in the same step); undo puts the
+    previous tags (and status) back."""
 
     def __init__(
         self,
@@ -108,17 +162,22 @@ class SetTags(_Command):
         image_id: str,
         old: Sequence[str],
         new: Sequence[str],
+        statuses: tuple[status_mod.ImageStatus, status_mod.ImageStatus] | None = None,
     ) -> None:
         super().__init__(doc, "tags")
         self.image_id = image_id
         self._old = list(old)
         self._new = list(new)
+        changed = statuses is not None and statuses[0] is not statuses[1]
+        self._statuses = statuses if changed else None
 
-    def redo(self) -> None:
-        self._run(self._doc.edit(annotate_svc.set_tags, self.image_id, self._new))
+    def _do(self) -> bool:
+        status = self._statuses[1] if self._statuses else None
+        return self._doc.edit(annotate_svc.set_tags, self.image_id, self._new, status)
 
-    def undo(self) -> None:
-        self._run(self._doc.edit(annotate_svc.set_tags, self.image_id, self._old))
+    def _undo(self) -> bool:
+        status = self._statuses[0] if self._statuses else None
+        return self._doc.edit(annotate_svc.set_tags, self.image_id, self._old, status)
 
 
 class SetStatus(_Command):
@@ -138,13 +197,13 @@ class SetStatus(_Command):
         self._new = new
         self._comment = comment
 
-    def redo(self) -> None:
-        self._run(self._doc.edit(review_svc.set_status, [self.image_id], self._new, self._comment))
+    def _do(self) -> bool:
+        return self._doc.edit(review_svc.set_status, [self.image_id], self._new, self._comment)
 
-    def undo(self) -> None:
+    def _undo(self) -> bool:
         # Going back to "rejected" needs a comment by the service's rule; say it was an undo.
         note = "restored by undo" if self._old is status_mod.ImageStatus.REJECTED else None
-        self._run(self._doc.edit(review_svc.set_status, [self.image_id], self._old, note))
+        return self._doc.edit(review_svc.set_status, [self.image_id], self._old, note)
 
 
 def change_class(

@@ -17,7 +17,9 @@ from PySide6 import QtCore
 
 from labeler import errors
 from labeler.domain import changes as changes_mod
+from labeler.domain import image as image_mod
 from labeler.domain import schema as schema_mod
+from labeler.services import indexing
 from labeler.services import project as project_svc
 from labeler.services import schema as schema_svc
 
@@ -37,16 +39,29 @@ class ProjectDocument(QtCore.QObject):
         changed(Changes): after every successful edit, with what the service reported.
         schemaChanged(LabelSchema): after the schema changed (classes, hotkeys, tasks).
         errorOccurred(str): an edit was refused, or hit a bug; the text is for the user.
+        writeRefused(str): the project file could not store an edit (read-only, disk full, locked);
+            also emitted after ``errorOccurred`` for such edits.
+
+    Attributes:
+        write_problem: why the project cannot store edits, as found when it was opened (None when
+            it can); the app says so at once and can still browse and export.
+        last_error: the refusal of the last edit that failed, or None.
     """
 
     changed = QtCore.Signal(object)
     schemaChanged = QtCore.Signal(object)
     errorOccurred = QtCore.Signal(str)
+    writeRefused = QtCore.Signal(str)
 
     def __init__(self, project: project_svc.Project, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
         self.project = project
         self.schema: schema_mod.LabelSchema = schema_svc.get_schema(project)
+        self._write_error = project_svc.write_problem(project)
+        self.write_problem: str | None = (
+            None if self._write_error is None else str(self._write_error)
+        )
+        self.last_error: errors.UserError | None = None
 
     def edit(self, fn: Callable[..., changes_mod.Changes], *args: Any, **kwargs: Any) -> bool:
         """Run one writing service call ``fn(project, *args, **kwargs)`` and announce its changes.
@@ -55,10 +70,18 @@ class ProjectDocument(QtCore.QObject):
             True when the edit was stored; False when the service refused it (the reason is
             emitted on ``errorOccurred``).
         """
+        self.last_error = None
         try:
             result = fn(self.project, *args, **kwargs)
+        except errors.WriteRefused as exc:
+            log.info("edit not stored: %s", exc)
+            self.last_error = exc
+            self.errorOccurred.emit(f"Not stored: {exc}")
+            self.writeRefused.emit(str(exc))
+            return False
         except errors.UserError as exc:
             log.info("edit refused: %s", exc)
+            self.last_error = exc
             self.errorOccurred.emit(str(exc))
             return False
         except Exception as exc:
@@ -72,6 +95,23 @@ class ProjectDocument(QtCore.QObject):
     def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run one reading service call ``fn(project, *args, **kwargs)``."""
         return fn(self.project, *args, **kwargs)
+
+    def refusal_label(self) -> str:
+        """A word or two for why edits are not stored (the status bar's mark)."""
+        error = self.last_error if isinstance(self.last_error, errors.WriteRefused) else None
+        error = error or self._write_error
+        if isinstance(error, errors.DiskFull):
+            return "disk full"
+        if isinstance(error, errors.ProjectLocked):
+            return "locked: not stored"
+        return "read-only"
+
+    def measure(self, image_ids: list[str]) -> list[image_mod.Image]:
+        """The images with their frame (size, EXIF orientation) known: headers the background
+        indexer has not read yet are read now, stored and announced (see ``indexing.measure``)."""
+        found, changes = indexing.measure(self.project, image_ids)
+        self.announce(changes)
+        return found
 
     def announce(self, result: changes_mod.Changes) -> None:
         """Tell every view what changed (also used for changes that arrive from sync)."""
@@ -97,5 +137,12 @@ class ProjectDocument(QtCore.QObject):
     def get_state(self, key: str) -> Any:
         return project_svc.get_state(self.project, key)
 
-    def set_state(self, key: str, value: Any) -> None:
-        project_svc.set_state(self.project, key, value)
+    def set_state(self, key: str, value: Any) -> bool:
+        """Remember a small value in the project (where the user is); False when the project
+        cannot store it (read-only): that is no reason to interrupt anyone."""
+        try:
+            project_svc.set_state(self.project, key, value)
+        except errors.WriteRefused as exc:
+            log.info("app state not stored: %s", exc)
+            return False
+        return True

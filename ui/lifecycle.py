@@ -42,6 +42,8 @@ class Lifecycle(QtCore.QObject):
             w.statusBar().showMessage(
                 "Some keys were set twice: " + "; ".join(c.message() for c in w.action_set.clashes)
             )
+        if w.doc.write_problem:
+            w.statusBar().showMessage(w.doc.write_problem, 60000)
         if hasattr(w.loader, "set_target_size"):
             # First decodes are made at the size of the canvas, not of the file.
             ratio = w.canvas.devicePixelRatioF()

@@ -12,6 +12,7 @@ from ui import document
 from ui import settings as settings_mod
 from ui.canvas import kinds as canvas_kinds
 from ui.controllers import (
+    appearance,
     current,
     dialogs,
     keys,
@@ -34,6 +35,10 @@ from ui.panels import (
 )
 
 DockArea = QtCore.Qt.DockWidgetArea
+
+#: The canvas never gets smaller than this, whatever the panels' saved widths.
+CANVAS_MIN_WIDTH = 240
+CANVAS_MIN_HEIGHT = 200
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -65,7 +70,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.browser = browser
         self.loader = loader
         self.setObjectName("mainWindow")
-        self.setWindowTitle(f"{doc.project.name} — labeler")
+        read_only = " (read-only)" if doc.write_problem else ""
+        self.setWindowTitle(f"{doc.project.name}{read_only} — labeler")
         self._init_actions()
         self._init_central()
         self._init_docks()
@@ -85,6 +91,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _init_central(self) -> None:
         self.canvas.setObjectName("canvas")
+        # The picture keeps room to work in: panels widened in a larger window (a saved layout)
+        # give way when this one is smaller, instead of squeezing the canvas to a sliver.
+        self.canvas.setMinimumSize(CANVAS_MIN_WIDTH, CANVAS_MIN_HEIGHT)
         self.setCentralWidget(self.canvas)
 
     def _dock(
@@ -132,8 +141,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.resize(1400, 900)
 
     def _init_status_bar(self) -> None:
+        self.setStatusBar(status_bar.StatusBar(self))
         self.status_widgets = status_bar.StatusWidgets()
         self.statusBar().addPermanentWidget(self.status_widgets)
+        self.status_widgets.set_read_only(self.doc.write_problem, self.doc.refusal_label())
 
     def _init_menus(self) -> None:
         bar = self.menuBar()
@@ -148,6 +159,8 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu.insertSeparator(self.action_set["import_labels"])
         file_menu.insertSeparator(self.action_set["sync_connect"])
         file_menu.insertSeparator(self.action_set["quit"])
+        self.appearance = appearance.Appearance(self.canvas, self)
+        self.appearance.add_to(menus["View"])
         panels_menu = menus["View"].addMenu("&Panels")
         for dock in (
             self.browser_dock, self.class_dock, self.tags_dock, self.annotation_dock,
@@ -165,6 +178,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.dialogs = dialogs.Dialogs(
             self, self.doc, self.action_set, self.class_keys, self.labeling.choose_class, self
         )
+        self.labeling.ask_classes = self.dialogs.ask_class_names
         self.workflow = workflow_mod.Workflow(
             self.doc, self.current, self.undo, self.dialogs.ask_reject_comment, self
         )
@@ -187,6 +201,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.doc.schemaChanged.connect(lab.on_schema_changed)
         self.doc.schemaChanged.connect(self._on_schema_changed)
         self.doc.errorOccurred.connect(self._show_message)
+        self.doc.writeRefused.connect(self._on_write_refused)
+        self.doc.changed.connect(self._on_stored)
         # Image in view
         self.browser.currentImageChanged.connect(cur.on_current_image_changed)
         self.browser.filterChanged.connect(cur.on_filter_changed)
@@ -208,7 +224,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.canvas.selectionChanged.connect(self.panels.on_canvas_selection)
         self.canvas.zoomChanged.connect(cur.on_zoom_changed)
         # Panels → edits
+        self.browser.addFolderRequested.connect(a["add_folder"].trigger)
         self.class_panel.classActivated.connect(lab.choose_class)
+        self.class_panel.classesRequested.connect(lab.add_classes)
+        self.class_panel.classesAdded.connect(self.canvas.setFocus)
         lab.currentClassChanged.connect(self.class_panel.on_current_class_changed)
         self.tags_panel.tagsRequested.connect(lab.set_tags)
         self.annotation_panel.selectionChanged.connect(self.panels.on_list_selection)
@@ -225,11 +244,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.review_panel.rejectRequested.connect(flow.reject)
         self.review_panel.commentRequested.connect(flow.comment)
         self.class_keys.classKey.connect(lab.choose_class)
+        self.class_keys.tagKey.connect(lab.tag_key)
         lab.advanceRequested.connect(cur.go_next)
         # Messages
         lab.message.connect(self._show_message)
         flow.message.connect(self._show_message)
         self.class_keys.clash.connect(self._show_message)
+        self.class_keys.hint.connect(self._show_message)
         # Actions
         a["next_image"].triggered.connect(cur.go_next)
         a["previous_image"].triggered.connect(cur.go_previous)
@@ -268,6 +289,15 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 6000)
+
+    def _on_write_refused(self, reason: str) -> None:
+        # Longer than other notes: the user's last action did not happen, and this says why.
+        self.statusBar().showMessage(f"Not stored: {reason}", 20000)
+        self.status_widgets.set_read_only(reason, self.doc.refusal_label())
+
+    def _on_stored(self, _changes: object) -> None:
+        if self.doc.write_problem is None:  # the project stores edits again
+            self.status_widgets.set_read_only(None)
 
     def _on_schema_changed(self, schema: schema_mod.LabelSchema) -> None:
         t = schema.tasks

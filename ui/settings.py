@@ -15,6 +15,7 @@ APPLICATION = "labeler"
 _AUTHOR = "user/author"
 _SHORTCUT_GROUP = "shortcuts"
 _ADVANCE_AFTER_TAG = "workflow/advance_after_tag"
+_FILL_OPACITY = "view/fill_opacity"
 _GEOMETRY = "window/geometry"
 _STATE = "window/state"
 #: Bump when docks are added or renamed, so an old saved layout is not applied to a new window.
@@ -69,6 +70,20 @@ def advance_after_tag() -> bool:
 
 def set_advance_after_tag(on: bool) -> None:
     settings().setValue(_ADVANCE_AFTER_TAG, on)
+
+
+def fill_opacity(default: int) -> int:
+    """The opacity (percent) shapes are filled with on the canvas, as the user left it."""
+    value = settings().value(_FILL_OPACITY, default)
+    try:
+        percent = int(str(value))
+    except ValueError:
+        return default
+    return max(0, min(100, percent))
+
+
+def set_fill_opacity(percent: int) -> None:
+    settings().setValue(_FILL_OPACITY, int(percent))
 
 
 def window_layout() -> tuple[QtCore.QByteArray | None, QtCore.QByteArray | None]:

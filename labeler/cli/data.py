@@ -156,10 +156,15 @@ def cmd_export(args: argparse.Namespace) -> int:
         "inexact": [{"code": c, "where": w, "message": m} for c, w, m in result.report.entries],
         "next_steps": list(result.report.next_steps),
     }
-    lines = [
-        f"exported {result.counts.get('images', '?')} images to {result.out} ({result.format})"
-    ]
-    lines += [f"  {k}: {v}" for k, v in result.counts.items() if k != "images"]
+    n = result.counts.get("images", 0)
+    lines = [f"exported {n} image{'s' * (n != 1)} to {result.out} ({result.format})"]
+    lines += [f"  {k}: {v}" for k, v in result.counts.items() if k not in ("images", "kept_out")]
+    kept = exporting.kept_out_text(result.counts)
+    lines.append(
+        f"  kept out: {kept} (--status chooses the statuses exported)"
+        if kept
+        else "  kept out: none"
+    )
     if counts:
         lines.append("not expressed exactly (see manifest.json for the list):")
         lines += [f"  {code}: {n}" for code, n in sorted(counts.items())]

@@ -204,6 +204,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     with _open(args) as project:
         adds, result = indexing.scan(project, progress=common.progress_bar("indexing", args))
         summary = stats.statistics(project)
+        outside = stats.shapes_outside_frames(project)
     payload = {
         "project": str(project.path),
         "added": sum(a.added for a in adds),
@@ -216,6 +217,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         "problems": [dataclasses.asdict(p) for p in summary.problems],
         "missing_files": summary.missing,
         "duplicates": summary.duplicates,
+        "shapes_outside_frame": [dataclasses.asdict(o) for o in outside],
     }
     lines = [
         f"scanned {project.path}: {payload['added']} new, {result.relinked} moved or renamed (re-linked), "
@@ -223,6 +225,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     ]
     lines += _problem_lines(summary, result)
     lines += [f"  missing: {m}" for m in summary.missing[:20]]
+    lines += _outside_lines(outside)
     common.emit(args, payload, "\n".join(lines))
     return 0
 
@@ -241,12 +244,28 @@ def _problem_lines(summary: stats.ProjectStats, result: indexing.IndexResult) ->
     return lines
 
 
+def _outside_lines(outside: list[stats.ShapeOutsideFrame]) -> list[str]:
+    if not outside:
+        return []
+    lines = [
+        f"{len(outside)} shapes reach outside their image (fix or delete them in the app; "
+        "exports cut them to the image):"
+    ]
+    lines += [f"  {o.describe()}" for o in outside[:50]]
+    if len(outside) > 50:
+        lines.append(f"  ... and {len(outside) - 50} more (labeler scan --json lists all)")
+    return lines
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     with _open(args) as project:
         s = stats.statistics(project)
+    apart = stats.Progress(s.labeled, s.labelable, s.cannot_label, len(s.missing)).apart()
+    pct = 100 * s.labeled / s.labelable if s.labelable else 0
     lines = [
         f"{s.name} ({s.path})",
-        f"images: {s.total}, labeled {s.labeled} ({100 * s.labeled / s.total if s.total else 0:.0f}%)",
+        f"images: {s.total}" + (f" ({apart})" if apart else ""),
+        f"labeled: {s.labeled} of {s.labelable} that can be labeled ({pct:.0f}%)",
         "status: " + ", ".join(f"{k} {v}" for k, v in s.per_status.items() if v),
         f"annotations: {s.annotations}",
     ]

@@ -128,9 +128,11 @@ def cmd_link(args: argparse.Namespace) -> int:
         storage = sync.store_key(args.remote, args.key)
         lines.append(storage.why)
     verb = "published" if result.published else "joined"
+    # Publishing puts the project's classes on the server: they are created there, not matched.
+    classes = "created on the server" if result.published else "matched"
     lines.append(
         f"{verb} {result.remote_project} on {args.remote}: {result.images_sent} images sent, "
-        f"{result.classes_matched} classes matched"
+        f"{result.classes_matched} classes {classes}"
     )
     lines += _image_lines(result)
     if result.missing_here:

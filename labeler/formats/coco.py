@@ -20,8 +20,9 @@ datumaro write it). Tags are not COCO objects: each one is reported.
 The reader takes a COCO JSON file or a folder with ``annotations/*.json`` (also the
 MMDetection variant with images in ``<split>/``) or Roboflow's ``<split>/_annotations.coco.json``.
 Instance, stuff and image-label files are imported (annotations with neither box nor
-segmentation become tags; in a file labeler wrote — ``info.contributor`` says so — a
-segmentation that is exactly its bbox's outline is read as the box it was); RLE masks, keypoints, captions, panoptic segments and image-info lists
+segmentation become tags; in a file labeler wrote — ``info.contributor`` says so — an
+annotation marked ``"labeler_kind": "box"`` whose segmentation is its bbox's outline is read as
+the box it was); RLE masks, keypoints, captions, panoptic segments and image-info lists
 are reported by name, one entry per object, and not imported. An image that lost an object this
 way gets status ``needs_review``, so it is never taken for a complete, finished image.
 """
@@ -106,6 +107,7 @@ def _annotation(
         ann = {"id": ids[0], "image_id": ids[1], "category_id": ids[2]}
         ann["bbox"], ann["area"] = [x, y, w, h], w * h
         ann["segmentation"] = [_outline(x, y, w, h)]
+        ann[BOX_MARK] = "box"
     else:
         flat = [c for p in g.outline() for c in p]
         xs, ys = flat[0::2], flat[1::2]
@@ -125,6 +127,12 @@ def _annotation(
         rest = {k: v for k, v in attrs.items() if k != "crowd"}
         ann["attributes"] = _json_attributes(rest, where, report)
     return ann
+
+
+#: The key that marks an annotation labeler wrote from a box: its segmentation is only the box's
+#: outline, read back as the box (a polygon that happens to be a rectangle stays a polygon).
+#: Loaders ignore keys they do not know.
+BOX_MARK = "labeler_kind"
 
 
 def _outline(x: float, y: float, w: float, h: float) -> list[float]:
@@ -183,6 +191,7 @@ def _sample_annotations(
                     "area": w * h,
                     "segmentation": [_outline(x, y, w, h)],
                     "iscrowd": 0,
+                    BOX_MARK: "box",
                 }
                 out.append(ann)
                 continue
@@ -487,7 +496,7 @@ def _read_instances(
             report.add("coco_keypoints", named, "keypoints not imported (the shape is)")
         draft.incomplete |= "keypoints" in ann or isinstance(ann.get("segmentation"), dict)
         seg = ann.get("segmentation")
-        if from_labeler and _box_outline(seg, ann.get("bbox")):
+        if from_labeler and ann.get(BOX_MARK) == "box" and _box_outline(seg, ann.get("bbox")):
             ann = {**ann, "segmentation": []}  # labeler wrote this box with its outline
         draft.labels.extend(_labels(ann, names[cid], draft.image, file.path, where, named, report))
 

@@ -223,8 +223,12 @@ def export_dataset(
     options: ExportOptions,
     project_classes: Sequence[str],
     progress: base.ProgressFn | None = None,
+    kept_out: dict[str, int] | None = None,
 ) -> ExportResult:
     """Export ``samples`` to ``out`` in ``format``; see the module docstring.
+
+    ``kept_out`` (images the caller did not pass, by why: a status not exported, or files that
+    cannot be labeled) is recorded in the counts and the manifest as ``kept_out``.
 
     Raises:
         registry.FormatUnavailable: for an unknown format or one labeler cannot write.
@@ -246,6 +250,8 @@ def export_dataset(
     _check_destination(out, options.overwrite)
     report = base.Report()
     selection = _select(samples, options, project_classes, exported, ratios, report)
+    if kept_out is not None:
+        selection.counts["kept_out"] = dict(kept_out)
     if task is None:
         task = _default_task(description, selection.samples)
     write_options = base.WriteOptions(

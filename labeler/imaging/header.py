@@ -38,8 +38,12 @@ class FileInfo:
     missing: bool = False
 
 
-def inspect_file(path: str, max_pixels: int) -> FileInfo:
-    """Read what labeler needs to know about the image at ``path``; never raises for bad files."""
+def inspect_file(path: str, max_pixels: int, *, hash_bytes: bool = True) -> FileInfo:
+    """Read what labeler needs to know about the image at ``path``; never raises for bad files.
+
+    With ``hash_bytes=False`` the bytes are not hashed (``sha256`` stays None): the header alone,
+    a millisecond, for showing a picture in its frame before the background indexer gets to it.
+    """
     try:
         with open(path, "rb") as fh:
             st = os.fstat(fh.fileno())
@@ -49,7 +53,7 @@ def inspect_file(path: str, max_pixels: int) -> FileInfo:
                 )
             header = _read_header(fh, max_pixels)
             fh.seek(0)
-            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+            digest = hashlib.file_digest(fh, "sha256").hexdigest() if hash_bytes else None
             if header.problem is None and header.format is not None:
                 truncated = _truncation(fh, header.format, st.st_size)
                 if truncated:

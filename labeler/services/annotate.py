@@ -16,9 +16,10 @@ from sqlalchemy import orm
 
 from labeler import errors
 from labeler.domain import annotation as ann_mod
+from labeler.domain import frame, ids, kinds
 from labeler.domain import geometry as geo
-from labeler.domain import ids, kinds
 from labeler.domain import schema as schema_mod
+from labeler.domain import status as status_mod
 from labeler.domain.changes import Changes
 from labeler.services import project as project_mod
 from labeler.store import annotations as store_annotations
@@ -126,8 +127,8 @@ def insert_shapes(
     Raises:
         AnnotationError: an unknown image or class, or an id that exists already.
     """
-    known = store_images.statuses(session, list(shapes))
-    missing = [image_id for image_id in shapes if image_id not in known]
+    frames = store_images.frames(session, list(shapes))
+    missing = [image_id for image_id in shapes if image_id not in frames]
     if missing:
         raise AnnotationError(f"no image {missing[0]}")
     live_classes = store_schema.live_class_ids(session)
@@ -137,10 +138,11 @@ def insert_shapes(
         for shape in on_image:
             if shape.class_id is not None and shape.class_id not in live_classes:
                 raise AnnotationError(f"unknown class {shape.class_id}")
+            geometry = frame.fit(shape.geometry, *frames[image_id])
             rows.append(
                 store_annotations.New(
                     id=shape.id or next(fresh), image_id=image_id, class_id=shape.class_id,
-                    kind=shape.kind.value, geometry=geo.geometry_to_json(shape.geometry),
+                    kind=shape.kind.value, geometry=geo.geometry_to_json(geometry),
                     attributes=shape.attributes, author=author, at=now,
                 )
             )  # fmt: skip
@@ -169,13 +171,15 @@ def update_annotations(
                 raise AnnotationError(f"unknown class {edit.class_id}")
             if edit.geometry is not None:
                 kinds.check(geo.ShapeKind(row.kind), edit.geometry)
+                (size,) = store_images.frames(session, [row.image_id]).values()
+                geometry = frame.fit(edit.geometry, *size)
             store_annotations.update(
                 session, row, author=author, at=now,
                 class_id=store_annotations.KEEP if edit.class_id is None else edit.class_id,
                 geometry=(
                     store_annotations.KEEP
                     if edit.geometry is None
-                    else geo.geometry_to_json(edit.geometry)
+                    else geo.geometry_to_json(geometry)
                 ),
                 attributes=store_annotations.KEEP if edit.attributes is None else edit.attributes,
             )  # fmt: skip
@@ -218,8 +222,17 @@ def _set_deleted(
     )
 
 
-def set_tags(project: project_mod.Project, image_id: str, class_ids: Sequence[str]) -> Changes:
-    """Make the image's tags exactly ``class_ids`` (one at most in single-label projects)."""
+def set_tags(
+    project: project_mod.Project,
+    image_id: str,
+    class_ids: Sequence[str],
+    status: status_mod.ImageStatus | None = None,
+) -> Changes:
+    """Make the image's tags exactly ``class_ids`` (one at most in single-label projects).
+
+    With ``status``, the image takes that status in the same unit of work: in a single-label
+    tag project the tag is the answer for the image, so setting it by key finishes the image.
+    """
     author, now = project.author, types.utcnow()
     wanted = list(dict.fromkeys(class_ids))
     touched: list[str] = []
@@ -256,7 +269,10 @@ def set_tags(project: project_mod.Project, image_id: str, class_ids: Sequence[st
         store_annotations.insert(session, new)
         touched += [row.id for row in new]
         store_images.annotations_changed(session, [image_id], author=author, at=now)
+        if status is not None:
+            store_images.set_status(session, [image_id], status, author=author, at=now)
     return Changes(
+        images=frozenset({image_id}) if status is not None else frozenset(),
         annotations=frozenset(touched),
         annotation_images=frozenset({image_id}),
         data_revision=revision,

@@ -184,9 +184,50 @@ def export_project(
             options=options,
             project_classes=[c.name for c in current.classes],
             progress=progress,
+            kept_out=kept_out(project, options.statuses),
         )
     result.report.entries.extend(skipped.entries)
     return result
+
+
+#: The key of :func:`kept_out` for images whose file cannot be labeled (or is missing).
+CANNOT_BE_LABELED = "cannot_be_labeled"
+
+
+def kept_out(project: project_mod.Project, statuses: frozenset[images.S]) -> dict[str, int]:
+    """Images an export with ``statuses`` leaves out, by why: each status not exported (in the
+    workflow's order), and files that cannot be labeled or are missing, whatever their status.
+    Only reasons that keep an image out are listed."""
+    img = models.ImageRow
+    bad = sa.or_(img.problem.is_not(None), img.missing.is_(True))
+    with project.read() as session:
+        rows = session.execute(
+            sa.select(img.status, bad, sa.func.count()).group_by(img.status, bad)
+        )
+        by_status: dict[str, int] = {}
+        unusable = 0
+        for status, is_bad, n in rows:
+            if is_bad:
+                unusable += n
+            elif images.S(status) not in statuses:
+                by_status[status] = by_status.get(status, 0) + n
+    out = {s.value: by_status[s.value] for s in images.S if by_status.get(s.value)}
+    if unusable:
+        out[CANNOT_BE_LABELED] = unusable
+    return out
+
+
+def kept_out_text(counts: Mapping[str, Any]) -> str:
+    """What an export's counts say it left out, in words ("12 in progress, 3 new, 2 that cannot
+    be labeled"), or "" when it left out nothing. Used by the command line and the app alike."""
+    left = counts.get("kept_out") or {}
+    parts = []
+    for key, n in left.items():
+        if not n:
+            continue
+        what = "that cannot be labeled" if key == CANNOT_BE_LABELED else key.replace("_", " ")
+        parts.append(f"{n:,} {what}")
+    return ", ".join(parts)
 
 
 def _with_project(

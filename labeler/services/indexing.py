@@ -18,10 +18,12 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 
+from labeler import errors
 from labeler.domain import ids, naming
 from labeler.domain import image as image_mod
 from labeler.domain.changes import Changes
 from labeler.imaging import header
+from labeler.services import images as images_svc
 from labeler.services import project as project_mod
 from labeler.store import models, types
 
@@ -324,6 +326,82 @@ def index_pending(
         cancelled=cancelled,
         changes=Changes(images=frozenset(changed), data_revision=revision),
     )
+
+
+def measure(
+    project: project_mod.Project, image_ids: Sequence[str]
+) -> tuple[list[image_mod.Image], Changes]:
+    """These images with their size, EXIF orientation and problems known, read now if needed.
+
+    The picture on the canvas must be in the frame the project records from its first paint: a
+    phone photo shown sideways would take boxes in the wrong frame. Images the background indexer
+    has not reached yet get their header read here (a millisecond each: no pixels, no hash) and
+    stored, so the indexer and everything else agree; hashing stays with :func:`index_pending`.
+    A project that cannot be written still gets the values, for this session.
+
+    Returns:
+        The images found, in the order asked, and what was stored.
+    """
+    found = images_svc.get_images(project, image_ids)
+    todo = [im for im in found if _unmeasured(im)]
+    if not todo:
+        return found, Changes()
+    max_pixels = project_mod.meta(project).max_pixels
+    infos: dict[str, header.FileInfo] = {}
+    measured: dict[str, image_mod.Image] = {}
+    for im in todo:
+        info = header.inspect_file(im.abs_path, max_pixels, hash_bytes=False)
+        if info.missing:
+            continue  # gone since it was listed: the indexer flags it
+        infos[im.id] = info
+        measured[im.id] = dataclasses.replace(
+            im,
+            width=info.width,
+            height=info.height,
+            orientation=info.orientation,
+            format=info.format,
+            problem=info.problem,
+            problem_detail=info.problem_detail,
+        )
+    try:
+        changes = _store_headers(project, infos)
+    except errors.WriteRefused:
+        # A read-only project: shown right in this session, stored by whoever can write it.
+        changes = Changes()
+    return [measured.get(im.id, im) for im in found], changes
+
+
+def _unmeasured(image: image_mod.Image) -> bool:
+    return not (image.indexed or image.missing or image.problem) and image.width is None
+
+
+def _store_headers(project: project_mod.Project, infos: dict[str, header.FileInfo]) -> Changes:
+    """Store what the headers said, for images the indexer has not stored yet."""
+    img = models.ImageRow
+    if not infos:
+        return Changes()
+    with project.write() as (session, revision):
+        waiting = set(
+            session.execute(
+                sa.select(img.id).where(img.id.in_(list(infos)), img.indexed.is_(False))
+            ).scalars()
+        )
+        for image_id in waiting:
+            info = infos[image_id]
+            problem = info.problem.value if info.problem else None
+            session.execute(
+                sa.update(img)
+                .where(img.id == image_id)
+                .values(
+                    width=info.width,
+                    height=info.height,
+                    orientation=info.orientation,
+                    format=info.format,
+                    problem=problem,
+                    problem_detail=info.problem_detail,
+                )
+            )
+    return Changes(images=frozenset(waiting), data_revision=revision)
 
 
 def scan(

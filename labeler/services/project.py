@@ -185,21 +185,63 @@ def open_project(path: Path | str, *, author: str) -> Project:
     with open(path, "rb") as fh:
         if fh.read(16) != b"SQLite format 3\x00":
             raise ProjectError(f"{path} is not a labeler project (not an SQLite file)")
-    db = database.Database(path)
     try:
-        db.upgrade()
-        with db.read() as session:
-            meta = session.execute(sa.select(models.ProjectMeta)).scalar_one_or_none()
-    except database.StoreError as exc:
-        db.dispose()
-        raise ProjectError(str(exc)) from exc
-    except sa.exc.DatabaseError as exc:
-        db.dispose()
-        raise ProjectError(f"{path} cannot be read as a labeler project: {exc.orig}") from exc
+        db, meta = _open_database(path, read_only=False)
+    except sa.exc.OperationalError as exc:
+        writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+        if writable and not database.disk_full(path):
+            refused = database.write_refusal(exc, path)
+            raise ProjectError(f"{path} cannot be opened: {refused or exc.orig}") from exc
+        # Read-only media or a full disk: SQLite cannot make the files a reader of a WAL project
+        # needs there, but the project can still be read (and browsed, and exported).
+        try:
+            db, meta = _open_database(path, read_only=True)
+        except sa.exc.OperationalError as again:
+            raise ProjectError(f"{path} cannot be opened: {again.orig}") from exc
     if meta is None:
         db.dispose()
         raise ProjectError(f"{path} is not a labeler project (no project record)")
     return Project(db, meta.id, meta.name, author)
+
+
+def _open_database(path: Path, *, read_only: bool) -> tuple[database.Database, Any]:
+    """The project file opened (upgraded first when it is writable) and its project record.
+
+    Raises:
+        ProjectError: a newer labeler's file, or a file that is not a labeler project.
+        sqlalchemy.exc.OperationalError: SQLite could not open the file for writing.
+    """
+    db = database.Database(path, read_only=read_only)
+    try:
+        if read_only and db.schema_revision() != database.SCHEMA_HEAD:
+            raise ProjectError(
+                f"{path} was made by another labeler version and is read-only here, so it cannot "
+                "be upgraded; open a copy of it"
+            )
+        if not read_only:
+            db.upgrade()
+        with db.read() as session:
+            return db, session.execute(sa.select(models.ProjectMeta)).scalar_one_or_none()
+    except database.StoreError as exc:
+        db.dispose()
+        raise ProjectError(str(exc)) from exc
+    except errors.WriteRefused as exc:  # an older file that must be upgraded, on read-only media
+        db.dispose()
+        raise ProjectError(f"{path} cannot be upgraded: {exc}") from exc
+    except sa.exc.OperationalError:
+        db.dispose()
+        raise
+    except sa.exc.DatabaseError as exc:
+        db.dispose()
+        raise ProjectError(f"{path} cannot be read as a labeler project: {exc.orig}") from exc
+    except BaseException:
+        db.dispose()
+        raise
+
+
+def write_problem(project: Project) -> errors.WriteRefused | None:
+    """Why a change cannot be stored in ``project`` now (read-only, disk full), or None."""
+    return project.db.write_problem()
 
 
 def open_or_create(target: Path | str, *, author: str) -> tuple[Project, bool]:

@@ -6,7 +6,9 @@ tombstone. Every change bumps the schema version (the sync service versions sche
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -72,22 +74,57 @@ def add_class(
     """Add a class at the end of the schema. Raises SchemaError on a duplicate name or hotkey clash."""
     clean = schema_mod.check_class_name(name)
     key = schema_mod.check_hotkey(hotkey)
-    now = types.utcnow()
     with project.write() as (session, revision):
         live = store_schema.live_classes(session)
-        _check_unique(live, name=clean, hotkey=key)
-        if color is None:
-            color = schema_mod.PALETTE[len(live) % len(schema_mod.PALETTE)]
-        if key is None and len(live) < 9:
-            used = {c.hotkey for c in live}
-            key = next((str(d) for d in range(1, 10) if str(d) not in used), None)
-        store_schema.add_class(
-            session, name=clean, color=schema_mod.check_colour(color), hotkey=key,
-            sort_order=max((c.sort_order for c in live), default=-1) + 1, author=project.author,
-            at=now,
-        )  # fmt: skip
+        _add(session, live, clean, color, key, project.author, types.utcnow())
         store_schema.bump_version(session)
     return Changes(schema=True, data_revision=revision)
+
+
+def add_classes(project: project_mod.Project, names: Sequence[str]) -> Changes:
+    """Add several classes at the end of the schema in one step (each gets the next free key
+    1–9 and the next colour), e.g. what a user typed as a list.
+
+    Raises:
+        SchemaError: for a name the project has already or that is listed twice (nothing is added).
+    """
+    clean = [schema_mod.check_class_name(n) for n in names]
+    if not clean:
+        raise SchemaError("type the names of the classes to add, separated by commas")
+    now = types.utcnow()
+    with project.write() as (session, revision):
+        live = list(store_schema.live_classes(session))
+        for name in clean:
+            live.append(_add(session, live, name, None, None, project.author, now))
+        store_schema.bump_version(session)
+    return Changes(schema=True, data_revision=revision)
+
+
+def parse_class_list(text: str) -> list[str]:
+    """Class names as a user types a list: separated by commas, semicolons or new lines."""
+    return [n.strip() for n in re.split(r"[,;\n]", text) if n.strip()]
+
+
+def _add(
+    session: orm.Session,
+    live: Sequence[models.LabelClassRow],
+    name: str,
+    color: str | None,
+    key: str | None,
+    author: str,
+    now: dt.datetime,
+) -> models.LabelClassRow:
+    """A new class after ``live`` (the next colour and free key 1–9 unless given)."""
+    _check_unique(live, name=name, hotkey=key)
+    if color is None:
+        color = schema_mod.PALETTE[len(live) % len(schema_mod.PALETTE)]
+    if key is None and len(live) < 9:
+        used = {c.hotkey for c in live}
+        key = next((str(d) for d in range(1, 10) if str(d) not in used), None)
+    return store_schema.add_class(
+        session, name=name, color=schema_mod.check_colour(color), hotkey=key,
+        sort_order=max((c.sort_order for c in live), default=-1) + 1, author=author, at=now,
+    )  # fmt: skip
 
 
 def update_class(

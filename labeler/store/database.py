@@ -9,7 +9,11 @@ busy timeout instead of failing when a read lock cannot be upgraded.
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
+import shutil
 import sqlite3
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +31,10 @@ from labeler import errors
 SCHEMA_HEAD = "0004"
 
 BUSY_TIMEOUT_MS = 15_000
+
+#: Less free space than this on the project's disk counts as a full disk when a project is opened
+#: (an edit appends a few pages to the write-ahead log; a checkpoint needs more).
+MIN_FREE_BYTES = 1 << 20
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -61,10 +69,12 @@ def alembic_head() -> str:
 class Database:
     """One open project file. Thread-safe: every unit of work opens its own session."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
+        #: Opened for reading only (a project on read-only media); every write is refused.
+        self.read_only = read_only
         self.engine = sa.create_engine(
-            f"sqlite:///{path}",
+            _url(path, read_only),
             connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
         )
         event.listen(self.engine, "connect", _on_connect)
@@ -81,9 +91,48 @@ class Database:
 
     @contextlib.contextmanager
     def write(self) -> Iterator[orm.Session]:
-        """A write unit of work: committed (and fsynced) when the block ends, rolled back on error."""
-        with self._write_sessions() as session, session.begin():
-            yield session
+        """A write unit of work: committed (and fsynced) when the block ends, rolled back on error.
+
+        Raises:
+            errors.WriteRefused: SQLite refused to store it (see :func:`write_refusal`).
+        """
+        try:
+            with self._write_sessions() as session, session.begin():
+                yield session
+        except sa.exc.OperationalError as exc:
+            refused = write_refusal(exc, self.path)
+            if refused is None:
+                raise
+            raise refused from exc
+
+    def write_problem(self) -> errors.WriteRefused | None:
+        """Why a change could not be stored in this project now, or None when it can.
+
+        Tries a write that changes nothing and rolls it back (SQLite opens a file it may not
+        write as read-only without a word; only a write tells), then looks at the free space of
+        the disk. A lock held by another program is not a problem yet: edits wait for it.
+        """
+        if self.read_only:
+            if disk_full(self.path):
+                return errors.DiskFull(_full_text(self.path, _free_bytes(self.path)))
+            return errors.ProjectReadOnly(_read_only_text(self.path))
+        try:
+            with contextlib.closing(
+                sqlite3.connect(str(self.path), timeout=0.05, isolation_level=None)
+            ) as conn:
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    conn.execute(f"PRAGMA user_version = {int(version)}")
+                finally:
+                    conn.execute("ROLLBACK")
+        except sqlite3.OperationalError as exc:
+            refused = write_refusal(exc, self.path)
+            if refused is not None and not isinstance(refused, errors.ProjectLocked):
+                return refused
+        if disk_full(self.path):
+            return errors.DiskFull(_full_text(self.path, _free_bytes(self.path)))
+        return None
 
     def schema_revision(self) -> str | None:
         with self.engine.connect() as conn:
@@ -130,6 +179,90 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def write_refusal(exc: BaseException, path: Path) -> errors.WriteRefused | None:
+    """SQLite's refusal to store a change, as the error a user reads; None for anything else.
+
+    "attempt to write a readonly database" (permissions, an immutable file, a read-only share),
+    "database or disk is full" and "database is locked" (another program held the lock past the
+    busy timeout) are conditions of the machine, not bugs: each becomes a
+    :class:`labeler.errors.WriteRefused` saying what happened and what to do.
+    """
+    orig = getattr(exc, "orig", None) or exc
+    if not isinstance(orig, sqlite3.OperationalError):
+        return None
+    name = str(getattr(orig, "sqlite_errorname", "") or "")
+    text = str(orig).lower()
+    full = name == "SQLITE_FULL" or "disk is full" in text
+    if not full and (name.startswith("SQLITE_READONLY") or "readonly database" in text):
+        if not disk_full(path):
+            return errors.ProjectReadOnly(_read_only_text(path))
+        full = True  # opened read-only because the disk is full
+    if full:
+        return errors.DiskFull(_full_text(path, _free_bytes(path)))
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in text:
+        return errors.ProjectLocked(
+            f"another program has been writing to {path} for more than "
+            f"{BUSY_TIMEOUT_MS // 1000} s (a running import, sync or a stuck labeler?); the change "
+            "was not stored. Try again when it is done."
+        )
+    return None
+
+
+def disk_full(path: Path) -> bool:
+    """Whether the disk holding ``path`` has less room than an edit may need."""
+    free = _free_bytes(path)
+    return free is not None and free < MIN_FREE_BYTES
+
+
+def _free_bytes(path: Path) -> int | None:
+    try:
+        return shutil.disk_usage(path.parent).free
+    except OSError:
+        return None
+
+
+def read_only_reason(path: Path) -> str:
+    """Why ``path`` (or its write-ahead log) cannot be written, in words."""
+    for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if candidate is not path and not candidate.exists():
+            continue
+        try:
+            os.close(os.open(candidate, os.O_WRONLY))
+        except OSError as exc:
+            return _OS_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+    if not os.access(path.parent, os.W_OK):
+        return f"its folder {path.parent} cannot be written"
+    return "SQLite opened it read-only"
+
+
+_OS_REASONS = {
+    errno.EACCES: "you have no permission to write it",
+    errno.EPERM: "the file is marked immutable",
+    errno.EROFS: "it is on a read-only file system (a read-only share or mount)",
+}
+
+
+def _read_only_text(path: Path) -> str:
+    return (
+        f"{path} is read-only: {read_only_reason(path)}. You can browse and export it; changes "
+        "are not stored."
+    )
+
+
+def _full_text(path: Path, free: int | None) -> str:
+    room = f" ({free // 1024:,} KB free)" if free is not None else ""
+    return f"the disk holding {path} is full{room}: changes are not stored until space is freed"
+
+
+def _url(path: Path, read_only: bool) -> str:
+    if not read_only:
+        return f"sqlite:///{path}"
+    # Read-only media cannot hold the shared-memory file WAL readers need: "immutable" reads the
+    # file as it is, without one (nothing on this machine can change it anyway).
+    quoted = urllib.parse.quote(str(path.absolute()))
+    return f"sqlite:///file:{quoted}?mode=ro&immutable=1&uri=true"
 
 
 def _on_connect(dbapi_conn: Any, _record: Any) -> None:

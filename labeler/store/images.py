@@ -49,6 +49,22 @@ def statuses(session: orm.Session, image_ids: Collection[str]) -> dict[str, S]:
     return out
 
 
+def frames(
+    session: orm.Session, image_ids: Collection[str]
+) -> dict[str, tuple[int | None, int | None]]:
+    """The displayed frame (width, height) of each of these images that exists, by id; None
+    where the image is not measured yet."""
+    out: dict[str, tuple[int | None, int | None]] = {}
+    for chunk in _chunks(image_ids):
+        out.update(
+            (str(image_id), (width, height))
+            for image_id, width, height in session.execute(
+                sa.select(Img.id, Img.width, Img.height).where(Img.id.in_(chunk))
+            ).all()
+        )
+    return out
+
+
 def recount(session: orm.Session, image_ids: Iterable[str]) -> None:
     """Set the annotation count of these images from their live rows (one grouped query and
     one ``executemany`` per chunk of images)."""

@@ -16,7 +16,7 @@ from tests.helpers import images
 @pytest.fixture
 def image_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "photos"
-    images.distinct_jpegs(folder, 12)
+    images.distinct_jpegs(folder, 12, size=(160, 120))
     return folder
 
 

@@ -53,7 +53,7 @@ def _authors_of_labels(path: Path) -> list[str]:
 
 def _dataset(path: Path, image: str, x: float) -> Path:
     document = {
-        "images": [{"id": 1, "file_name": image, "width": 48, "height": 32}],
+        "images": [{"id": 1, "file_name": image, "width": 160, "height": 120}],
         "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [x, 1, 5, 5]}],
         "categories": [{"id": 1, "name": "cat"}],
     }

@@ -21,7 +21,7 @@ WRITER = textwrap.dedent(
     image_id, class_id = sys.argv[2], sys.argv[3]
     i = 0
     while True:
-        changes = annotate.add_annotations(p, image_id, [a.NewShape(class_id, g.ShapeKind.BOX, g.Box(i, i, 5, 5))])
+        changes = annotate.add_annotations(p, image_id, [a.NewShape(class_id, g.ShapeKind.BOX, g.Box(i % 100, i % 100, 5, 5))])
         (ann_id,) = changes.annotations
         # Printed only after the call returned: everything printed must survive the kill.
         print(ann_id, flush=True)

@@ -17,13 +17,13 @@ from labeler.services import project as project_mod
 S = status_mod.ImageStatus
 
 #: A crowd region as COCO writes it: run-length encoded (pycocotools' uncompressed RLE).
-RLE = {"counts": [10, 5, 1521], "size": [32, 48]}
+RLE = {"counts": [10, 5, 19185], "size": [120, 160]}
 
 
 def _coco(tmp_path: Path, annotations: list[dict[str, Any]], names: list[str]) -> Path:
     document = {
         "images": [
-            {"id": n + 1, "file_name": name, "width": 48, "height": 32}
+            {"id": n + 1, "file_name": name, "width": 160, "height": 120}
             for n, name in enumerate(names)
         ],
         "annotations": [{"id": n + 1, **a} for n, a in enumerate(annotations)],
@@ -75,7 +75,7 @@ def test_a_labelme_circle_not_taken_leaves_its_image_needing_review(
     shape = {"label": "cat", "points": [[10, 10], [15, 10]], "shape_type": "circle"}
     box = {"label": "cat", "points": [[1, 1], [9, 9]], "shape_type": "rectangle"}
     for name, shapes in (("img_0002", [box, shape]), ("img_0003", [box])):
-        doc = {"shapes": shapes, "imagePath": f"{name}.jpg", "imageWidth": 48, "imageHeight": 32}
+        doc = {"shapes": shapes, "imagePath": f"{name}.jpg", "imageWidth": 160, "imageHeight": 120}
         (image_dir / f"{name}.json").write_text(json.dumps(doc))
 
     plan = importing.import_dataset(indexed, format="labelme", path=image_dir)

@@ -91,6 +91,7 @@ def test_link_without_a_keyring_says_so_and_never_stores_the_key(
     assert code == 0, err
     assert "no usable keyring" in out and "LABELER_KEY" in out
     assert "published team" in out and "pushed 2" in out
+    assert "classes created on the server" in out and "matched" not in out
     assert ana.key.encode() not in _project_bytes(ana)
     # Without the key (no keyring, no LABELER_KEY) the next sync is refused: one line, exit 1.
     code, out, err = _run(capsys, "sync", str(ana.project.path), "--once")

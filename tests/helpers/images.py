@@ -73,3 +73,33 @@ def png_bomb(path: Path, width: int = 30_000, height: int = 30_000) -> Path:
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
     )
     return path
+
+
+#: Turns an upright picture into the pixels a camera stores with each EXIF orientation (the
+#: inverse of what a viewer applies).
+_STORE_AS: dict[int, Image.Transpose] = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_90,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_270,
+}
+
+#: The colour of the upright top-left corner of :func:`phone_photo` pictures.
+CORNER = (230, 20, 20)
+
+
+def phone_photo(path: Path, upright: tuple[int, int] = (48, 64), orientation: int = 6) -> Path:
+    """A photo as a phone stores it: an upright ``upright`` (width, height) picture with a red
+    top-left quarter, saved turned as ``orientation`` says and tagged with it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    w, h = upright
+    img = Image.new("RGB", upright, (30, 90, 200))
+    img.paste(CORNER, (0, 0, w // 2, h // 2))
+    stored = img.transpose(_STORE_AS[orientation]) if orientation in _STORE_AS else img
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    stored.save(path, quality=95, exif=exif.tobytes())
+    return path

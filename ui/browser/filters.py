@@ -54,6 +54,9 @@ def to_image_filter(flt: BrowserFilter) -> images.ImageFilter:
         "approved": frozenset({S.APPROVED}),
         "rejected": frozenset({S.REJECTED}),
     }
+    if flt.kind == "unlabeled":
+        # Files that cannot be labeled never will be: the Problems filter lists them.
+        return images.ImageFilter(statuses=statuses["unlabeled"], problems=False, text=text)
     if flt.kind in statuses:
         return images.ImageFilter(statuses=statuses[flt.kind], text=text)
     if flt.kind == "labeled":

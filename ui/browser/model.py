@@ -51,6 +51,7 @@ STATUS_COLOURS: dict[S, str] = {
     S.REJECTED: "#e53935",
 }
 PROBLEM_COLOUR = "#b71c1c"
+PROBLEM_LABEL = "Cannot be labeled"
 PLACEHOLDER_COLOUR = "#d8d8d8"
 THUMBNAIL_SIDE = 256
 
@@ -172,7 +173,9 @@ class ImageListModel(QtCore.QAbstractListModel):
         self._show_thumbnails = visible
         if self._ids:
             self.dataChanged.emit(
-                self.index(0), self.index(len(self._ids) - 1), [Qt.ItemDataRole.DecorationRole]
+                self.index(0),
+                self.index(len(self._ids) - 1),
+                [Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.DisplayRole],
             )
 
     # -- Qt model interface -----------------------------------------------------------------------
@@ -212,7 +215,9 @@ class ImageListModel(QtCore.QAbstractListModel):
 
     def _image_data(self, image: image_mod.Image, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
-            return image.name
+            # The path below the image folder: a file in a sub-folder is not taken for missing
+            # (the grid's cells are small: the name there, the path in the tooltip).
+            return image.name if self._show_thumbnails else image.rel_path
         if role == STATUS_ROLE:
             return image.status.value
         if role == PROBLEM_ROLE:
@@ -222,7 +227,7 @@ class ImageListModel(QtCore.QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             problem = problem_text(image)
             label = STATUS_LABELS[image.status]
-            return f"{image.rel_path}\n{problem}" if problem else f"{image.rel_path}\n{label}"
+            return f"{image.abs_path}\n{problem}" if problem else f"{image.abs_path}\n{label}"
         if role == THUMBNAIL_ROLE:
             return self._thumbnails.get(image.id) if self._thumbnails is not None else None
         if role == Qt.ItemDataRole.DecorationRole:

@@ -17,9 +17,22 @@ GRID = "grid"
 
 #: Typing in the search box waits this long for the next key before asking for a new list.
 SEARCH_DELAY_MS = 250
-_GRID_ICON = QtCore.QSize(128, 128)
-_GRID_CELL = QtCore.QSize(150, 160)
+#: Thumbnail cells small enough for two columns in the Images panel's default width (the
+#: panel can be widened for more).
+_GRID_ICON = QtCore.QSize(88, 88)
+_GRID_CELL = QtCore.QSize(98, 116)
 _LIST_ICON = QtCore.QSize(10, 10)
+#: The Images panel's width when it first appears.
+DEFAULT_WIDTH = 240
+
+
+def legend_html() -> str:
+    """What the status colours mean, as the list's squares and the grid's dots show them."""
+    entries = [(model_mod.STATUS_COLOURS[s], label) for s, label in model_mod.STATUS_LABELS.items()]
+    entries.append((model_mod.PROBLEM_COLOUR, model_mod.PROBLEM_LABEL))
+    return " ".join(
+        f"<span style='color:{colour}'>●</span>&nbsp;{label.lower()}" for colour, label in entries
+    )
 
 
 class _ListView(QtWidgets.QListView):
@@ -69,11 +82,14 @@ class ImageBrowser(QtWidgets.QWidget):
             ``""`` when ``set_ids`` no longer lists the image that was current.
         filterChanged(object): the filter or search text changed: a ``filters.BrowserFilter``.
         viewModeChanged(str): ``"list"`` or ``"grid"``.
+        addFolderRequested(): the user wants to add a folder of images (the empty project's
+            button).
     """
 
     currentImageChanged = QtCore.Signal(str)
     filterChanged = QtCore.Signal(object)
     viewModeChanged = QtCore.Signal(str)
+    addFolderRequested = QtCore.Signal()
 
     def __init__(
         self,
@@ -115,6 +131,26 @@ class ImageBrowser(QtWidgets.QWidget):
         self._grid_button.setToolTip("Show thumbnails")
         self._count = QtWidgets.QLabel(self)
         self._count.setObjectName("imageCount")
+        self._legend = QtWidgets.QLabel(legend_html(), self)
+        self._legend.setObjectName("statusLegend")
+        self._legend.setWordWrap(True)
+        self._legend.setToolTip("What the coloured marks beside the images mean")
+        font = self._legend.font()
+        font.setPointSizeF(font.pointSizeF() * 0.85)
+        self._legend.setFont(font)
+        self._empty = QtWidgets.QWidget(self)
+        self._empty.setObjectName("noImages")
+        empty_text = QtWidgets.QLabel("This project has no images yet.", self._empty)
+        empty_text.setWordWrap(True)
+        self._add_button = QtWidgets.QPushButton("Add image folder…", self._empty)
+        self._add_button.setObjectName("addImages")
+        self._add_button.setToolTip("Add a folder of images (its sub-folders too) to this project")
+        self._add_button.clicked.connect(self.addFolderRequested)
+        empty_layout = QtWidgets.QVBoxLayout(self._empty)
+        empty_layout.setContentsMargins(6, 12, 6, 6)
+        empty_layout.addWidget(empty_text)
+        empty_layout.addWidget(self._add_button)
+        empty_layout.addStretch(1)
 
     def _init_view(self) -> None:
         view = _ListView(self)
@@ -127,6 +163,8 @@ class ImageBrowser(QtWidgets.QWidget):
         view.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
         view.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         view.setMovement(QtWidgets.QListView.Movement.Static)
+        # Sub-folder paths can be long: keep the file name (the end) in view.
+        view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self._delegate = _BadgeDelegate(view)
         view.setItemDelegate(self._delegate)
         view.setModel(self._model)
@@ -143,7 +181,9 @@ class ImageBrowser(QtWidgets.QWidget):
         layout.addLayout(top)
         layout.addWidget(self._search)
         layout.addWidget(self._view, 1)
+        layout.addWidget(self._empty, 1)
         layout.addWidget(self._count)
+        layout.addWidget(self._legend)
 
     def _connect_signals(self) -> None:
         self._filter_combo.currentIndexChanged.connect(self._on_filter_combo_changed)
@@ -153,6 +193,10 @@ class ImageBrowser(QtWidgets.QWidget):
         self._grid_button.toggled.connect(self._on_grid_toggled)
         self._view.selectionModel().currentChanged.connect(self._on_current_changed)
         self._model.modelReset.connect(self._update_count)
+
+    def sizeHint(self) -> QtCore.QSize:
+        # Room for two thumbnail columns (or a sub-folder path) when the panel first appears.
+        return QtCore.QSize(DEFAULT_WIDTH, 480)
 
     # -- public -----------------------------------------------------------------------------------
 
@@ -289,6 +333,10 @@ class ImageBrowser(QtWidgets.QWidget):
     def _update_count(self) -> None:
         n = self._model.rowCount()
         self._count.setText(f"{n:,} image" + ("" if n == 1 else "s"))
+        # An empty project (not an empty filter) offers to add images instead of an empty list.
+        nothing = n == 0 and self.filter().is_everything
+        self._empty.setVisible(nothing)
+        self._view.setVisible(not nothing)
 
     @QtCore.Slot(QtCore.QModelIndex, QtCore.QModelIndex)
     def _on_current_changed(

@@ -164,6 +164,14 @@ class AnnotationView(view.ZoomView):
     def set_labels_visible(self, visible: bool) -> None:
         self._layer.set_labels_visible(visible)
 
+    def set_fill_opacity(self, percent: float) -> None:
+        """Fill shapes with their class colour at ``percent`` % opacity (0: outlines only)."""
+        self._style = st.with_fill_opacity(self._style, percent)
+        self._layer.set_style(self._style)
+
+    def fill_alpha(self) -> int:
+        return self._style.fill_alpha
+
     def labels_visible(self) -> bool:
         return self._layer.labels_visible
 

@@ -79,6 +79,14 @@ class ShapeLayer:
         self._appearance.pop(aid, None)
         self._scene.removeItem(item)
 
+    def set_style(self, canvas_style: st.CanvasStyle) -> None:
+        """Draw with ``canvas_style`` from now on (the shapes shown are drawn again)."""
+        self.style = canvas_style
+        for aid in list(self.items):
+            geometry, (colour, label) = self.items[aid].geometry, self._appearance[aid]
+            self._remove(aid)
+            self._add(aid, geometry, colour, label)
+
     def clear(self) -> None:
         for aid in list(self.items):
             self._remove(aid)

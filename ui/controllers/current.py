@@ -107,7 +107,10 @@ class CurrentImage(QtCore.QObject):
         elif isinstance(state.get("view"), dict):
             self._pending_view = state["view"]
         if wanted is None:
-            self._canvas.clear_image("This project has no images yet.")
+            self._canvas.clear_image(
+                "This project has no images yet. Add a folder of them: the button on the left, "
+                "or File → Add image folder…"
+            )
             return
         self._browser.select_id(wanted)
         if self.image_id != wanted:  # a browser that does not echo programmatic selection
@@ -137,7 +140,9 @@ class CurrentImage(QtCore.QObject):
         self.finish_edits()
         if self.image is not None:
             self._pending_view = None  # the saved view belongs to the image first shown only
-        found = self._doc.read(images_svc.get_images, self._window(image_id))
+        # Read in the frame the project records (EXIF orientation known) before the first paint:
+        # a phone photo shown sideways would take boxes in the wrong frame.
+        found = self._doc.measure(self._window(image_id))
         by_id = {im.id: im for im in found}
         image = by_id.get(image_id)
         if image is None:
@@ -236,9 +241,22 @@ class CurrentImage(QtCore.QObject):
         if current in touched:
             found = self._doc.read(images_svc.get_images, [current])
             if found:
-                self.image = found[0]
+                before, self.image = self.image, found[0]
+                if before is not None and _frame(before) != _frame(found[0]):
+                    self._show_again(found[0])
         if current in changes.annotation_images or changes.schema:
             self._reload_annotations()
+
+    def _show_again(self, image: image_mod.Image) -> None:
+        """The image's recorded frame changed (its file changed, or its EXIF orientation became
+        known): show the picture again in that frame, never the old one."""
+        self._shown = None
+        self._canvas.clear_image(f"Loading {image.name}…")
+        forget = getattr(self._loader, "forget", None)
+        if callable(forget):
+            forget(image.id)
+        if image.usable:
+            self._loader.request(image, [])
 
     def _reload_annotations(self) -> None:
         assert self.image is not None
@@ -265,3 +283,8 @@ class CurrentImage(QtCore.QObject):
     def by_ids(self, ids: list[str]) -> list[ann_mod.Annotation]:
         wanted = set(ids)
         return [a for a in self.annotations if a.id in wanted]
+
+
+def _frame(image: image_mod.Image) -> tuple[int | None, int | None, int]:
+    """What decides the frame a picture is shown in."""
+    return (image.width, image.height, image.orientation)

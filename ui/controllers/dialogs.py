@@ -65,6 +65,17 @@ class Dialogs(QtCore.QObject):
         self._show(picker)
         picker.search.setFocus()
 
+    def ask_class_names(self) -> str | None:
+        """What the first shape of a project without classes is: one class name, or several
+        separated by commas (the first is the shape's). None when the user cancels."""
+        text, ok = QtWidgets.QInputDialog.getText(
+            self._window,
+            "Class of this shape",
+            "This project has no classes yet. What did you draw?\n"
+            "(Several names separated by commas add them all; the first is this shape's class.)",
+        )
+        return text if ok and text.strip() else None
+
     def ask_reject_comment(self) -> str | None:
         text, ok = QtWidgets.QInputDialog.getMultiLineText(
             self._window, "Reject image", "What needs fixing? (the annotator sees this)"

@@ -41,8 +41,11 @@ class BackgroundIndexer(QtCore.QObject):
         self.progressed.connect(self._on_progress)
 
     def start(self) -> None:
-        """Index whatever is pending (nothing happens when every image is indexed)."""
-        if self.running or indexing.pending_count(self._doc.project) == 0:
+        """Index whatever is pending (nothing happens when every image is indexed, or when the
+        project cannot store what indexing learns)."""
+        if self.running or self._doc.write_problem:
+            return
+        if indexing.pending_count(self._doc.project) == 0:
             return
         self.running = True
         self._runner.run(

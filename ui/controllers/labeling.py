@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from PySide6 import QtCore
@@ -11,11 +11,19 @@ from PySide6 import QtCore
 from labeler.domain import annotation as ann_mod
 from labeler.domain import geometry as geo
 from labeler.domain import schema as schema_mod
+from labeler.domain import status as status_mod
+from labeler.services import schema as schema_svc
 from ui import commands
 from ui import document as document_mod
 from ui import settings as settings_mod
 from ui.controllers import current as current_mod
 from ui.controllers import undo as undo_mod
+
+S = status_mod.ImageStatus
+
+#: Statuses a single-label tag turns into "done": the tag is the answer for the image. Images
+#: flagged for review, done or approved keep their status.
+_ANSWERED = frozenset({S.NEW, S.IN_PROGRESS, S.SKIPPED, S.REJECTED})
 
 
 class Labeling(QtCore.QObject):
@@ -23,6 +31,8 @@ class Labeling(QtCore.QObject):
 
     Attributes:
         current_class: the class new shapes get (None until one is chosen).
+        ask_classes: asks for class names when a shape is drawn in a project without classes
+            (None: it is not asked, and the shape is not stored).
 
     Signals:
         currentClassChanged(object): the drawing class changed (class id or None).
@@ -48,6 +58,7 @@ class Labeling(QtCore.QObject):
         self._undo = undo
         self._canvas = canvas
         self.current_class: str | None = None
+        self.ask_classes: Callable[[], str | None] | None = None
         self._clipboard: list[ann_mod.Annotation] = []
 
     @QtCore.Slot(object)
@@ -74,6 +85,12 @@ class Labeling(QtCore.QObject):
     def on_shape_drawn(self, shape: ann_mod.NewShape) -> None:
         image_id = self._current.image_id
         if image_id is None:
+            return
+        if shape.class_id is None and self.current_class is None and not self._ask_first_class():
+            self.message.emit(
+                "Not stored: a shape needs a class. Add classes in the Classes panel (type their "
+                "names), then draw."
+            )
             return
         if shape.class_id is None and self.current_class is not None:
             shape = dataclasses.replace(shape, class_id=self.current_class)
@@ -105,6 +122,32 @@ class Labeling(QtCore.QObject):
 
     # --- classes ----------------------------------------------------------------------------
 
+    def add_classes(self, text: str) -> bool:
+        """Add the classes named in ``text`` (a list typed with commas works); the first becomes
+        the drawing class when there was none."""
+        names = schema_svc.parse_class_list(text)
+        if not names:
+            self.message.emit("Type the names of the classes to add, separated by commas")
+            return False
+        if not self._doc.edit(schema_svc.add_classes, names):
+            return False
+        keys = [c.hotkey.upper() for c in self._doc.schema.classes if c.name in names and c.hotkey]
+        how = (
+            "press a class's key to tag the image"
+            if self._doc.tag_only()
+            else "choose a class with its key, then draw"
+        )
+        with_keys = f" (keys {', '.join(keys)})" if keys else ""
+        self.message.emit(f"Added {len(names)} class{'es' * (len(names) != 1)}{with_keys}: {how}")
+        return True
+
+    def _ask_first_class(self) -> bool:
+        """A shape was drawn in a project without classes: ask what it is (and add it)."""
+        if self._doc.schema.classes or self.ask_classes is None:
+            return False
+        text = self.ask_classes()
+        return bool(text) and self.add_classes(text or "") and self.current_class is not None
+
     def set_current_class(self, class_id: str | None) -> None:
         self.current_class = class_id
         self._canvas.set_current_class(class_id)
@@ -113,14 +156,13 @@ class Labeling(QtCore.QObject):
     def choose_class(self, class_id: str) -> None:
         """What a class hotkey or the class picker does, by project kind.
 
-        Tag-only projects: single-label sets the image's class (and moves on if the user wants
-        that); multi-label toggles the tag. Projects with shapes: the class becomes the drawing
-        class, and selected shapes take it (one undo step).
+        Tag-only projects: single-label answers the image with the class (tag set, image done,
+        and on to the next one if the user wants that); multi-label toggles the tag. Projects with
+        shapes: the class becomes the drawing class, and selected shapes take it (one undo step).
         """
         if self._doc.tag_only():
             if self._doc.tasks.tags is schema_mod.TagMode.SINGLE:
-                self.set_single_tag(class_id)
-                if settings_mod.advance_after_tag():
+                if self.answer_tag(class_id) and settings_mod.advance_after_tag():
                     self.advanceRequested.emit()
             else:
                 self.toggle_tag(class_id)
@@ -141,7 +183,19 @@ class Labeling(QtCore.QObject):
 
     # --- tags -------------------------------------------------------------------------------
 
+    def tag_key(self, class_id: str) -> None:
+        """Shift and a class key, in projects with shapes and tags: set (single-label) or switch
+        (multi-label) that image tag; the drawing class stays."""
+        if self._doc.tasks.tags is schema_mod.TagMode.SINGLE:
+            self.set_tags([class_id])
+        elif self._doc.tasks.tags is schema_mod.TagMode.MULTI:
+            self.toggle_tag(class_id)
+
     def set_tags(self, class_ids: Sequence[str]) -> None:
+        single = self._doc.tasks.tags is schema_mod.TagMode.SINGLE
+        if self._doc.tag_only() and single and len(class_ids) == 1:
+            self.answer_tag(class_ids[0])
+            return
         image_id = self._current.image_id
         if image_id is None:
             return
@@ -149,8 +203,20 @@ class Labeling(QtCore.QObject):
         if sorted(old) != sorted(class_ids):
             self._undo.push(image_id, commands.SetTags(self._doc, image_id, old, list(class_ids)))
 
-    def set_single_tag(self, class_id: str) -> None:
-        self.set_tags([class_id])
+    def answer_tag(self, class_id: str) -> bool:
+        """Single-label tag projects: the class is the image's answer. Its tag is set and the
+        image is done, in one undo step (also when the tag was there already, from an import or
+        a teammate: pressing its key confirms it). False when nothing could be stored."""
+        image = self._current.image
+        if image is None:
+            return False
+        old = self._current.tags()
+        status = S.DONE if image.status in _ANSWERED else image.status
+        if old == [class_id] and status is image.status:
+            return True
+        command = commands.SetTags(self._doc, image.id, old, [class_id], (image.status, status))
+        self._undo.push(image.id, command)
+        return command.stored
 
     def toggle_tag(self, class_id: str) -> None:
         tags = self._current.tags()

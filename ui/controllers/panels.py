@@ -63,7 +63,9 @@ class PanelSync(QtCore.QObject):
 
     @QtCore.Slot(object)
     def on_changed(self, changes: changes_mod.Changes) -> None:
-        if self._current.image_id in changes.images:
+        # An annotation edit can change the status too (a new image becomes "in progress"), and
+        # so can a teammate's edit arriving by sync: either way the panel shows the image's now.
+        if self._current.image_id in changes.images | changes.annotation_images:
             self._refresh_review()
 
     def _refresh_review(self) -> None:

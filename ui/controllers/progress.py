@@ -5,22 +5,23 @@ from __future__ import annotations
 from PySide6 import QtCore
 
 from labeler.domain import changes as changes_mod
-from labeler.services import images as images_svc
 from labeler.services import schema as schema_svc
+from labeler.services import stats
 from ui import document as document_mod
-
-_LABELED = images_svc.ImageFilter(labeled=True)
 
 
 class Progress(QtCore.QObject):
     """Counts labeled images and annotations per class after changes, once per burst of edits.
 
+    Files that cannot be labeled are counted apart (``stats.Progress``), so progress can reach
+    100 %.
+
     Signals:
-        progressChanged(int, int): labeled images, all images.
+        progressChanged(object): the ``stats.Progress``.
         classCountsChanged(dict): live annotations per class id.
     """
 
-    progressChanged = QtCore.Signal(int, int)
+    progressChanged = QtCore.Signal(object)
     classCountsChanged = QtCore.Signal(dict)
 
     def __init__(
@@ -45,7 +46,5 @@ class Progress(QtCore.QObject):
 
     @QtCore.Slot()
     def refresh(self) -> None:
-        total = self._doc.read(images_svc.count_images)
-        labeled = self._doc.read(images_svc.count_images, _LABELED)
-        self.progressChanged.emit(labeled, total)
+        self.progressChanged.emit(self._doc.read(stats.progress))
         self.classCountsChanged.emit(self._doc.read(schema_svc.class_counts))

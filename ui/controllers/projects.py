@@ -112,6 +112,9 @@ class Projects(QtCore.QObject):
     @QtCore.Slot()
     def add_folder(self, folder: Path | None = None) -> bool:
         """Add ``folder`` (asked for when None) to the project in the background."""
+        if self._doc.write_problem:
+            self.message.emit(f"Cannot add a folder: {self._doc.write_problem}")
+            return False
         if folder is None:
             folder = self.choose_folder(self._window, self._doc.project.path.parent)
             if folder is None:
@@ -141,7 +144,7 @@ class Projects(QtCore.QObject):
             )
         else:
             self._indexer.start()
-        self.message.emit(f"Added {result.added:,} images")
+        self.message.emit(_added_text(result))
         self.folderAdded.emit(result)
 
     @QtCore.Slot()
@@ -151,3 +154,15 @@ class Projects(QtCore.QObject):
     def _on_add_failed(self, exc: BaseException) -> None:
         log.info("adding a folder failed: %s", exc)
         self.message.emit(f"Cannot add the folder: {exc}")
+
+
+def _added_text(result: indexing.AddResult) -> str:
+    """What adding (or rescanning) a folder did, in words."""
+    if result.added:
+        return f"Added {result.added:,} image{'s' * (result.added != 1)}"
+    if result.missing or result.returned or result.changed:
+        return (
+            f"No new images; {result.missing:,} missing, {result.returned:,} back, "
+            f"{result.changed:,} changed"
+        )
+    return "No new images (JPEG, PNG, BMP, TIFF or WebP files, in sub-folders too)"

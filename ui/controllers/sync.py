@@ -319,7 +319,15 @@ class SyncController(QtCore.QObject):
         self.remote = sync.remote(self._doc.project)
         action = "Published" if result.published else "Joined"
         where = f"{result.remote_project!r} on {self.remote[0]}" if self.remote else "the server"
-        text = f"{action} {where}: {result.images_sent} images sent, {round_.report.pulled} changes pulled"
+        classes = (
+            f"{result.classes_matched} classes created there"
+            if result.published
+            else f"{result.classes_matched} classes matched"
+        )
+        text = (
+            f"{action} {where}: {result.images_sent} images sent, {classes}, "
+            f"{round_.report.pulled} changes pulled"
+        )
         if storage is not None:
             kept = "The key is kept in the keyring."
             text = (

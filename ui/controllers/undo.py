@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6 import QtCore, QtGui
+
+from ui import commands
 
 
 class UndoHistory(QtCore.QObject):
@@ -39,10 +43,22 @@ class UndoHistory(QtCore.QObject):
         self.stack_for(image_id).push(command)
 
     def undo(self) -> None:
-        self.group.undo()
+        self._step(QtGui.QUndoStack.undo, -1)
 
     def redo(self) -> None:
-        self.group.redo()
+        self._step(QtGui.QUndoStack.redo, 0)
+
+    def _step(self, step: Callable[[QtGui.QUndoStack], None], offset: int) -> None:
+        """Undo or redo on the active stack; a step the project file refused to store leaves the
+        stack where it was (the user can try again once the file can be written)."""
+        stack: QtGui.QUndoStack | None = self.group.activeStack()
+        if stack is None:
+            return
+        before = stack.index()
+        command = stack.command(before + offset)
+        step(stack)
+        if stack.index() != before and commands.refused(command):
+            stack.setIndex(before)  # the refused command lets this call pass without running
 
     def steps(self, image_id: str) -> int:
         """How many steps ``image_id``'s stack holds (undoable and redoable)."""

@@ -57,7 +57,7 @@ class Workflow(QtCore.QObject):
             return True
         command = commands.SetStatus(self._doc, image.id, image.status, status, comment)
         self._undo.push(image.id, command)
-        return not command.isObsolete()
+        return command.stored
 
     def done_and_next(self) -> None:
         if self._set(S.DONE):

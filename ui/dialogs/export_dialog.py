@@ -17,6 +17,7 @@ from PySide6 import QtCore, QtWidgets
 from labeler.domain import schema as schema_mod
 from labeler.domain import status as status_mod
 from labeler.formats import base, export, registry
+from labeler.services import exporting
 from ui import tasks as tasks_mod
 from ui.dialogs import format_options, open_dialogs
 
@@ -306,6 +307,7 @@ class ExportDialog(QtWidgets.QDialog):
     @QtCore.Slot()
     def _on_format_changed(self) -> None:
         name = self.format_name()
+        self._clear_outcome()  # the outcome shown was another format's
         described = registry.get(name)
         tasks = described.tasks
         self.task.clear()
@@ -329,6 +331,15 @@ class ExportDialog(QtWidgets.QDialog):
         chosen = self._choose_folder(self, Path(current) if current else self._start_folder)
         if chosen is not None:
             self.out.setText(str(chosen))
+
+    def _clear_outcome(self) -> None:
+        if self.running:
+            return
+        self.outcome = None
+        self.message.clear()
+        self.report.clear()
+        self.report.setVisible(False)
+        self.open_button.setVisible(False)
 
     # --- running ----------------------------------------------------------------------------
 
@@ -436,10 +447,15 @@ def describe_error(exc: BaseException) -> str:
 
 
 def summary(result: export.ExportResult) -> str:
-    """The outcome in a few lines: counts, class ids, where it went."""
+    """The outcome in a few lines: counts, what was kept out, class ids, where it went."""
     counts: dict[str, Any] = result.counts
-    lines = [f"Exported {counts.get('images', 0):,} images as {result.format}"
+    n = counts.get("images", 0)
+    lines = [f"Exported {n:,} image{'s' * (n != 1)} as {result.format}"
              + (f" ({result.task})" if result.task else "") + "."]  # fmt: skip
+    kept = exporting.kept_out_text(counts)
+    tickable = {s.value for s, _ in STATUS_CHOICES} & set(counts.get("kept_out") or {})
+    hint = " (tick a status above to export its images)" if tickable else ""
+    lines.append(f"Kept out: {kept}{hint}." if kept else "Kept out: none.")
     per_split = counts.get("images_per_split") or {}
     if per_split:
         lines.append("Split: " + ", ".join(f"{k} {v:,}" for k, v in per_split.items()))

@@ -151,6 +151,7 @@ class ImportDialog(QtWidgets.QDialog):
             self.format.addItem(described.title, described.name)
         self.path = QtWidgets.QLineEdit()
         self.path.setPlaceholderText("the dataset's file (instances.json, data.yaml…) or folder")
+        self.path.setMinimumWidth(380)  # a dataset path is long: it is read, not guessed
         file_button = QtWidgets.QPushButton("File…")
         folder_button = QtWidgets.QPushButton("Folder…")
         file_button.clicked.connect(lambda: self._browse(self._choose_file))
@@ -166,7 +167,8 @@ class ImportDialog(QtWidgets.QDialog):
         self.mapping.setHorizontalHeaderLabels(["Dataset class", "Becomes"])
         self.mapping.horizontalHeader().setStretchLastSection(True)
         self.mapping.verticalHeader().setVisible(False)
-        self.mapping.setMinimumHeight(120)
+        self.mapping.setMinimumHeight(180)
+        self.mapping.horizontalHeader().setMinimumSectionSize(160)
         self.mapping.setToolTip("Check the dataset to list its classes")
         self.format_options = format_options.widgets(registry.options("import"))
         form = QtWidgets.QFormLayout()
@@ -210,6 +212,7 @@ class ImportDialog(QtWidgets.QDialog):
         layout.addWidget(self.report)
         layout.addWidget(box)
         self._on_input_changed()
+        self.resize(720, 560)
 
     # --- the form's values ------------------------------------------------------------------
 

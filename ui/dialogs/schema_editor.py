@@ -95,6 +95,9 @@ class SchemaEditor(QtWidgets.QDialog):
         self.tabs.addTab(self.attributes_tab, "A&ttributes")
         close = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
+        for button in close.buttons():
+            if isinstance(button, QtWidgets.QPushButton):
+                button.setAutoDefault(False)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.tabs)
         layout.addWidget(self.error)
@@ -117,13 +120,14 @@ class SchemaEditor(QtWidgets.QDialog):
         self.hotkey.setMaxLength(1)
         self.hotkey.setFixedWidth(40)
         self.colour = QtWidgets.QPushButton("Colour…")
+        # Enter in a field does that field's job (rename, re-key, add), never a button's.
+        self.colour.setAutoDefault(False)
         self.name.editingFinished.connect(self._on_name_edited)
         self.hotkey.editingFinished.connect(self._on_hotkey_edited)
         self.colour.clicked.connect(self._on_colour_clicked)
 
         buttons = QtWidgets.QVBoxLayout()
         for text, slot in (
-            ("Add", self._on_add),
             ("Move up", lambda: self._move_selected(-1)),
             ("Move down", lambda: self._move_selected(1)),
             ("Merge into current…", self._on_merge),
@@ -134,12 +138,14 @@ class SchemaEditor(QtWidgets.QDialog):
             button.clicked.connect(slot)
             buttons.addWidget(button)
         buttons.addStretch(1)
-        form = QtWidgets.QFormLayout()
+        selected = QtWidgets.QGroupBox("Selected class")
+        form = QtWidgets.QFormLayout(selected)
         form.addRow("Name", self.name)
         form.addRow("Key", self.hotkey)
         form.addRow("", self.colour)
         right = QtWidgets.QVBoxLayout()
-        right.addLayout(form)
+        right.addWidget(self._new_class_box())
+        right.addWidget(selected)
         right.addLayout(buttons)
         top = QtWidgets.QHBoxLayout()
         top.addWidget(self.list, 1)
@@ -149,6 +155,33 @@ class SchemaEditor(QtWidgets.QDialog):
         classes_layout.addLayout(top)
         classes_layout.addWidget(self._removed_box())
         return classes_tab
+
+    def _new_class_box(self) -> QtWidgets.QGroupBox:
+        """Name and key of a class to add, and the Add button that adds it (Enter does too)."""
+        box = QtWidgets.QGroupBox("New class")
+        self.new_name = QtWidgets.QLineEdit()
+        self.new_name.setObjectName("newClassName")
+        self.new_name.setPlaceholderText("name (several: separate them by commas)")
+        self.new_key = QtWidgets.QLineEdit()
+        self.new_key.setObjectName("newClassHotkey")
+        self.new_key.setMaxLength(1)
+        self.new_key.setFixedWidth(40)
+        self.new_key.setPlaceholderText("1–9")
+        self.new_key.setToolTip("Its key (a digit or a letter); empty: the next free digit")
+        self.add_button = QtWidgets.QPushButton("Add")
+        self.add_button.setObjectName("addClass")
+        self.add_button.setAutoDefault(False)
+        self.add_button.clicked.connect(self._on_add)
+        self.new_name.returnPressed.connect(self._on_add)
+        self.new_key.returnPressed.connect(self._on_add)
+        form = QtWidgets.QFormLayout(box)
+        form.addRow("Name", self.new_name)
+        key_row = QtWidgets.QHBoxLayout()
+        key_row.addWidget(self.new_key)
+        key_row.addStretch(1)
+        key_row.addWidget(self.add_button)
+        form.addRow("Key", key_row)
+        return box
 
     # --- operations (also what the buttons do) ----------------------------------------------
 
@@ -321,9 +354,33 @@ class SchemaEditor(QtWidgets.QDialog):
             self.set_colour(cls.id, colour.name())
 
     def _on_add(self) -> None:
-        name, ok = QtWidgets.QInputDialog.getText(self, "Add class", "Name of the new class:")
-        if ok and name.strip():
-            self.add_class(name)
+        """Add the class the New class fields describe (or each class of a typed list)."""
+        names = schema_svc.parse_class_list(self.new_name.text())
+        key = self.new_key.text().strip().lower() or None
+        if not names:
+            self._on_error("Type the new class's name first")
+            self.new_name.setFocus()
+            return
+        if len(names) > 1 and key:
+            self._on_error("Several classes get the next free keys: leave Key empty, or add one")
+            return
+        if len(names) == 1:
+            done = self.add_class(names[0], hotkey=key)
+        else:
+            done = self._edit(schema_svc.add_classes, names)
+        if done:
+            self.new_name.clear()
+            self.new_key.clear()
+            added = self._doc.schema.by_name().get(names[-1])
+            if added is not None:
+                self._select(added.id)
+
+    def _select(self, class_id: str) -> None:
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            if item is not None and item.data(_ID) == class_id:
+                self.list.setCurrentItem(item)
+                return
 
     def _move_selected(self, delta: int) -> None:
         class_id = self.current_id()

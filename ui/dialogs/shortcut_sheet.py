@@ -25,13 +25,13 @@ class ShortcutSheet(QtWidgets.QDialog):
     def __init__(
         self,
         actions: actions_mod.ActionSet,
-        class_keys: Sequence[tuple[str, str]] = (),
+        class_keys: Sequence[tuple[str, str, str]] = (),
         notes: Sequence[str] = (),
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._actions = actions
-        self._class_keys = {actions_mod.normalise(k): name for k, name in class_keys if k}
+        self._class_keys = {actions_mod.normalise(k): name for k, name, _ in class_keys if k}
         self.setWindowTitle("Keyboard shortcuts")
         self.table = QtWidgets.QTableWidget(0, 3)
         self.table.setObjectName("shortcutTable")
@@ -63,7 +63,7 @@ class ShortcutSheet(QtWidgets.QDialog):
         layout.addWidget(close)
         self.resize(640, 720)
 
-    def _fill(self, class_keys: Sequence[tuple[str, str]]) -> None:
+    def _fill(self, class_keys: Sequence[tuple[str, str, str]]) -> None:
         self.table.setRowCount(0)
         for menu in actions_mod.MENUS:
             self._add_section(menu)
@@ -72,8 +72,10 @@ class ShortcutSheet(QtWidgets.QDialog):
                     keys = ", ".join(self._actions.keys_of(spec.name)) or "—"
                     self._add_row(keys, spec.text.replace("&", ""), spec.tip, spec.name)
         self._add_section("Classes (change their keys in Edit → Classes…)")
-        for key, name in class_keys:
-            self._add_row(key, name, "Use this class (tag projects: set or switch the tag)")
+        if not class_keys:
+            self._add_row("1–9", "(no classes yet)", "add classes in the Classes panel first")
+        for key, name, what in class_keys:
+            self._add_row(key, name, what)
 
     def _editor(self) -> QtWidgets.QHBoxLayout:
         """Under the table: record a key for the selected action, set it, or reset it."""

@@ -28,7 +28,7 @@ class SyncDialog(QtWidgets.QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("syncDialog")
-        self.setWindowTitle("Sync with a server")
+        self.setWindowTitle("Sync with a server" + (" (linked)" if url and remote_project else ""))
         self.url = QtWidgets.QLineEdit(url)
         self.url.setObjectName("url")
         self.url.setPlaceholderText("https://labels.example.com")
@@ -52,6 +52,13 @@ class SyncDialog(QtWidgets.QDialog):
         )
         self.outcome.setObjectName("outcome")
         self.outcome.setWordWrap(True)
+        self.linked = bool(url and remote_project)
+        if self.linked:
+            self.outcome.setText(
+                f"This project is linked: it syncs with “{remote_project}” on {url}. Link again "
+                "to give another key or sign-in; a different server or project needs a copy of "
+                "the project."
+            )
         self.outcome.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         form = QtWidgets.QFormLayout()
         form.addRow("Server &URL", self.url)
@@ -63,6 +70,8 @@ class SyncDialog(QtWidgets.QDialog):
             "&Link", QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole
         )
         self.link_button.setObjectName("link")
+        if self.linked:
+            self.link_button.setText("&Link again")
         self.buttons.addButton(QtWidgets.QDialogButtonBox.StandardButton.Close)
         self.buttons.accepted.connect(self._on_link)
         self.buttons.rejected.connect(self.reject)

@@ -70,14 +70,36 @@ class ClassDelegate(QtWidgets.QStyledItemDelegate):
         return QtCore.QSize(160, max(24, option.fontMetrics.height() + 10))
 
 
+class _NamesEdit(QtWidgets.QLineEdit):
+    """A line edit whose Enter adds what was typed: it takes Enter before the window's "done and
+    next" key sees it (letters and digits it takes anyway, as every line edit does)."""
+
+    def event(self, e: QtCore.QEvent) -> bool:
+        enter = (QtCore.Qt.Key.Key_Return, QtCore.Qt.Key.Key_Enter)
+        if (
+            e.type() == QtCore.QEvent.Type.ShortcutOverride
+            and isinstance(e, QtGui.QKeyEvent)
+            and e.key() in enter
+        ):
+            e.accept()
+            return True
+        return super().event(e)
+
+
 class ClassPanel(QtWidgets.QWidget):
-    """Lists the classes; a click (or Enter) makes a class the current one.
+    """Lists the classes; a click (or Enter) makes a class the current one. Under the list, a
+    field takes new class names (a list typed with commas works); while the project has no class
+    the panel says so and invites the user to type them.
 
     Signals:
         classActivated(str): the class id the user picked.
+        classesRequested(str): the user typed names of classes to add (as typed).
+        classesAdded(): classes the user asked for arrived (the field was cleared).
     """
 
     classActivated = QtCore.Signal(str)
+    classesRequested = QtCore.Signal(str)
+    classesAdded = QtCore.Signal()
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -90,13 +112,55 @@ class ClassPanel(QtWidgets.QWidget):
         self.view.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.clicked.connect(self._on_clicked)
         self.view.activated.connect(self._on_clicked)
+        self.invite = QtWidgets.QLabel(
+            "<b>No classes yet.</b> Type the names of the things you will label, separated by "
+            "commas, and press Enter. They get the keys 1, 2, 3… in that order."
+        )
+        self.invite.setObjectName("noClasses")
+        self.invite.setWordWrap(True)
+        self.invite.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
+        self.new_names = _NamesEdit()
+        self.new_names.setObjectName("newClasses")
+        self.new_names.setPlaceholderText("new classes, e.g. crack, rust, dent")
+        self.new_names.setToolTip("Type one or more class names separated by commas, then Enter")
+        self.new_names.returnPressed.connect(self._on_add)
+        self.add_button = QtWidgets.QPushButton("Add classes")
+        self.add_button.setObjectName("addClasses")
+        self.add_button.setAutoDefault(False)
+        self.add_button.setFocusPolicy(QtCore.Qt.FocusPolicy.TabFocus)
+        self.add_button.clicked.connect(self._on_add)
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(self.new_names, 1)
+        row.addWidget(self.add_button)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.view)
+        layout.addWidget(self.invite, 1)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(row)
+        self._asked_with = -1  # how many classes there were when names were last asked for
+        self.model.modelReset.connect(self._on_classes_changed)
+        self._on_classes_changed()
 
     def _on_clicked(self, index: QtCore.QModelIndex) -> None:
         if index.isValid():
             self.classActivated.emit(str(index.data(class_model.ClassIdRole)))
+
+    def _on_add(self) -> None:
+        text = self.new_names.text().strip()
+        if not text:
+            self.new_names.setFocus()
+            return
+        self._asked_with = self.model.rowCount()
+        self.classesRequested.emit(text)
+
+    def _on_classes_changed(self) -> None:
+        empty = self.model.rowCount() == 0
+        self.invite.setVisible(empty)
+        self.view.setVisible(not empty)
+        if 0 <= self._asked_with < self.model.rowCount():
+            self._asked_with = -1
+            self.new_names.clear()
+            self.classesAdded.emit()
 
     @QtCore.Slot(object)
     def on_current_class_changed(self, class_id: str | None) -> None:

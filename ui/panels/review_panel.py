@@ -69,6 +69,7 @@ class ReviewPanel(QtWidgets.QWidget):
         for b in (self.approve, self.reject, self.add_comment):
             b.setFocusPolicy(QtCore.Qt.FocusPolicy.TabFocus)
             buttons.addWidget(b)
+        self._set_actions_enabled(False)  # nothing to approve until an image is shown
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.status)
@@ -92,8 +93,13 @@ class ReviewPanel(QtWidgets.QWidget):
             self.commentRequested.emit(text)
             self.comment.clear()
 
+    def _set_actions_enabled(self, on: bool) -> None:
+        for widget in (self.approve, self.reject, self.add_comment, self.comment):
+            widget.setEnabled(on)
+
     def show_review(self, status: S, entries: Sequence[review_svc.ReviewEntry]) -> None:
         """Show ``status`` and the review log (oldest first) of the current image."""
+        self._set_actions_enabled(True)
         colour = STATUS_COLOUR[status]
         self.status.setText(f"<b style='color:{colour}'>{STATUS_TEXT[status]}</b>")
         last = next((e for e in reversed(entries) if e.action == "status"), None)

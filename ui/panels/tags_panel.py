@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from labeler.domain import schema as schema_mod
+from ui import actions as actions_mod
 
 _ID = QtCore.Qt.ItemDataRole.UserRole + 1
 
@@ -36,16 +37,19 @@ class TagsPanel(QtWidgets.QWidget):
 
     def set_schema(self, schema: schema_mod.LabelSchema) -> None:
         self.mode = schema.tasks.tags
-        self.hint.setText(
-            "One class per image: its key sets it."
-            if self.mode is schema_mod.TagMode.SINGLE
-            else "Any number of classes per image: keys switch them on and off."
-        )
+        role = next((r for r in actions_mod.class_key_roles(schema.tasks) if r.tags), None)
+        how = "One class per image" if self.mode is schema_mod.TagMode.SINGLE else "Any classes"
+        if role is None:
+            self.hint.setText(f"{how}.")
+        else:
+            keys = f"{role.modifier.rstrip('+')} + its key" if role.modifier else "Its key"
+            self.hint.setText(f"{how}. {keys}: {role.text}.")
+        modifier = role.modifier if role is not None else ""
         self._updating = True
         try:
             self.list.clear()
             for cls in schema.classes:
-                key = f"{cls.hotkey.upper()}  " if cls.hotkey else "    "
+                key = f"{modifier}{cls.hotkey.upper()}  " if cls.hotkey else "    "
                 item = QtWidgets.QListWidgetItem(f"{key}{cls.name}")
                 pixmap = QtGui.QPixmap(12, 12)
                 pixmap.fill(QtGui.QColor(cls.color))

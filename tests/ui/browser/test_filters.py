@@ -46,7 +46,8 @@ def names(project: project_mod.Project, flt: filters.BrowserFilter) -> list[str]
 def test_each_choice_lists_the_images_a_user_expects(project: project_mod.Project) -> None:
     f = filters.BrowserFilter
     assert len(names(project, f())) == 6
-    assert names(project, f("unlabeled")) == ["bird_1.jpg", "broken.jpg"]
+    # A file that cannot be labeled is not "unlabeled": it is listed under Problems.
+    assert names(project, f("unlabeled")) == ["bird_1.jpg"]
     assert names(project, f("labeled")) == ["cat_1.jpg", "cat_2.jpg", "dog_2.jpg"]
     assert names(project, f("skipped")) == ["dog_1.jpg"]
     assert names(project, f("needs_review")) == ["cat_2.jpg"]

@@ -50,3 +50,17 @@ def press(qtbot: Any, bench: app_mod.Workbench, keys: str) -> None:
     window.canvas.setFocus()
     combo = QtGui.QKeySequence(keys)[0]
     qtbot.keyClick(window.canvas, combo.key(), combo.keyboardModifiers())
+
+
+@contextmanager
+def open_workbench_empty(qtbot: Any, project: project_svc.Project) -> Iterator[app_mod.Workbench]:
+    """A project without images in a shown main window; closed afterwards."""
+    bench = app_mod.Workbench(project)
+    qtbot.addWidget(bench.window)
+    bench.start()
+    qtbot.waitExposed(bench.window)
+    try:
+        yield bench
+    finally:
+        bench.window.close()
+        bench.runner.shutdown()
