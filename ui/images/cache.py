@@ -10,10 +10,21 @@ from PySide6 import QtGui
 
 from labeler.imaging import decode
 
-#: Default memory for decoded pictures: 11 screen-sized 1080p frames (8 MB each), enough for the
-#: current image, the prefetched neighbours and a few to go back to, while the whole app stays
-#: within its 200 MB resident-memory budget (a 256 MB cache alone would break it).
-DEFAULT_CACHE_BYTES = 96 * 1024 * 1024
+#: Pictures the cache holds, in frames of the size the canvas shows them at: the one in view,
+#: the two after it and the one before (decoded ahead), and two to go back to. The loader makes
+#: first decodes screen-sized, so that is what a frame costs: 2.8 MB on a canvas of 1,100 × 650
+#: device pixels, 8 MB at 1920 × 1080.
+FRAMES = 6
+#: Bounds on the cache, whatever the canvas size. Within the app's 200 MB resident budget
+#: (``docs/benchmarks.md``: about 135 MB before any picture is decoded), the ceiling holds three
+#: full frames of a 4K canvas.
+MIN_BYTES = 8 * 1024 * 1024
+MAX_BYTES = 96 * 1024 * 1024
+
+
+def budget_for(width: int, height: int) -> int:
+    """Bytes for :data:`FRAMES` frames of ``width`` × ``height`` 32-bit pixels, within bounds."""
+    return max(MIN_BYTES, min(MAX_BYTES, FRAMES * max(width, 1) * max(height, 1) * 4))
 
 
 @dataclasses.dataclass(slots=True)
@@ -43,7 +54,7 @@ class PictureCache:
     The entry used last is never evicted, even when it alone is over the bound: it is on screen.
     """
 
-    def __init__(self, max_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+    def __init__(self, max_bytes: int = MIN_BYTES) -> None:
         self.max_bytes = max_bytes
         self._entries: collections.OrderedDict[Hashable, Entry] = collections.OrderedDict()
         self._bytes = 0
@@ -78,6 +89,11 @@ class PictureCache:
         old = self._entries.pop(key, None)
         if old is not None:
             self._bytes -= old.nbytes
+
+    def resize(self, max_bytes: int) -> None:
+        """A new bound; older entries go at once when the cache is over it."""
+        self.max_bytes = max_bytes
+        self._evict()
 
     def keys(self) -> list[Hashable]:
         return list(self._entries)

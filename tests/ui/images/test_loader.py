@@ -78,7 +78,7 @@ def test_next_image_comes_from_the_prefetch_without_a_decode(
 
     with qtbot.waitSignal(loader.loaded):
         loader.request(images[0], [images[1]])
-    qtbot.waitUntil(lambda: runner.pending == 0)
+    qtbot.waitUntil(lambda: decoder.calls["n1.jpg"] == 1 and runner.pending == 0)
     assert decoder.calls == {"n0.jpg": 1, "n1.jpg": 1}
 
     loader.request(images[1], [images[0], images[2]])
@@ -86,8 +86,9 @@ def test_next_image_comes_from_the_prefetch_without_a_decode(
     # Shown at once, before any event loop turn, from the cache.
     assert shown.ids() == ["n0", "n1"]
     assert decoder.calls["n1.jpg"] == 1 and decoder.calls["n0.jpg"] == 1
-    qtbot.waitUntil(lambda: runner.pending == 0)
-    assert decoder.calls["n2.jpg"] == 1  # the next one is being prepared
+    assert decoder.calls["n2.jpg"] == 0  # not while the frame showing n1 is being painted
+    # The next one is prepared once it is.
+    qtbot.waitUntil(lambda: decoder.calls["n2.jpg"] == 1 and runner.pending == 0)
     _, picture, size = shown.loaded[-1]
     assert (picture.width(), picture.height()) == (320, 240) and size == QtCore.QSize(320, 240)
 
