@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
 
@@ -13,7 +15,7 @@ from labeler.domain import changes as changes_mod
 from labeler.services import images as images_svc
 from labeler.services import project as project_svc
 from labeler.services import recent
-from labeler.services import sync as sync_svc
+from ui import allocator
 from ui import document as document_mod
 from ui import lifecycle as lifecycle_mod
 from ui import main_window as main_window_mod
@@ -24,10 +26,16 @@ from ui.canvas import canvas as canvas_mod
 from ui.controllers import datasets as datasets_mod
 from ui.controllers import indexer as indexer_mod
 from ui.controllers import projects as projects_mod
-from ui.controllers import sync as sync_mod
-from ui.dialogs import sync_dialog
 from ui.images import loader as loader_mod
 from ui.images import thumbnails as thumbnails_mod
+
+if TYPE_CHECKING:
+    from labeler.services import sync as sync_svc
+    from ui.controllers import sync as sync_mod
+    from ui.dialogs import sync_dialog
+
+# Team sync (its engine, the HTTP client, pydantic: 0.2 s and 20 MB here) loads when a project
+# is linked or the user asks for it, not with every window (see Workbench.sync).
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +60,7 @@ class Workbench(QtCore.QObject):
         window: the main window.
         datasets: File → Export dataset / Import labels.
         projects: File → Open project or folder / Open recent / Add image folder.
-        sync: team sync (background rounds, linking, conflicts).
+        sync: team sync (background rounds, linking, conflicts), made on first use.
     """
 
     def __init__(
@@ -82,11 +90,22 @@ class Workbench(QtCore.QObject):
             self.window, self.doc, self.runner, self.indexer, self.window.current, browser,
             opener, parent=self,
         )  # fmt: skip
-        self.sync = sync_mod.SyncController(self.doc, self.runner, parent=self)
+        self._sync: sync_mod.SyncController | None = None
         self.sync_dialog: sync_dialog.SyncDialog | None = None
         self.sign_in_prompt: QtWidgets.QMessageBox | None = None
         self._connect_files()
-        self._connect_sync()
+        self._connect_sync_actions()
+
+    @property
+    def sync(self) -> sync_mod.SyncController:
+        """Team sync, made on first use: at start for a linked project, else when the user
+        syncs or links."""
+        if self._sync is None:
+            from ui.controllers import sync as sync_mod
+
+            self._sync = sync_mod.SyncController(self.doc, self.runner, parent=self)
+            self._connect_sync()
+        return self._sync
 
     def _connect_files(self) -> None:
         """The File menu's project and dataset actions (their controllers need the runner)."""
@@ -99,19 +118,24 @@ class Workbench(QtCore.QObject):
         w.recent_menu.aboutToShow.connect(lambda: self.projects.fill_recent_menu(w.recent_menu))
         self.projects.message.connect(lambda text: w.statusBar().showMessage(text, 6000))
 
-    def _connect_sync(self) -> None:
-        """Sync now / Sync with a server…, the sync state in the status bar, the Conflicts dock."""
-        a, w, s = self.window.action_set, self.window, self.sync
-        a["sync_now"].triggered.connect(s.sync_now)
+    def _connect_sync_actions(self) -> None:
+        """Sync now / Sync with a server…, and the Conflicts dock's requests (conflicts come
+        from sync, so it is there by then)."""
+        a, w = self.window.action_set, self.window
+        a["sync_now"].triggered.connect(lambda: self.sync.sync_now())
         a["sync_connect"].triggered.connect(lambda: self.open_sync_dialog())
+        w.conflicts_panel.resolveRequested.connect(lambda i, c: self.sync.resolve(i, c))
+        w.conflicts_panel.conflictSelected.connect(self._show_conflict)
+
+    def _connect_sync(self) -> None:
+        """The sync state in the status bar, the Conflicts dock, what sync brings in."""
+        w, s = self.window, self.sync
         s.stateChanged.connect(lambda _text: self._show_sync_state())
         s.conflictsChanged.connect(self._on_conflicts)
         s.imagesArrived.connect(lambda _n: self.projects.relist())
         s.othersChanged.connect(self._forget_overtaken_steps)
         s.notice.connect(lambda text: w.statusBar().showMessage(text, 60000))
         s.signInPrompt.connect(self._show_sign_in_prompt)
-        w.conflicts_panel.resolveRequested.connect(s.resolve)
-        w.conflicts_panel.conflictSelected.connect(self._show_conflict)
         w.status_widgets.set_sync_state(s.state)
 
     def _forget_overtaken_steps(self, changes: changes_mod.Changes) -> None:
@@ -159,6 +183,8 @@ class Workbench(QtCore.QObject):
 
     def open_sync_dialog(self) -> sync_dialog.SyncDialog:
         """File → Sync with a server…: shows the dialog (filled in when already linked)."""
+        from ui.dialogs import sync_dialog
+
         url, name = self.sync.remote or ("", "")
         entra = settings_mod.entra_for(url) if url else None
         dialog = sync_dialog.SyncDialog(self.window, url=url, remote_project=name, entra=entra)
@@ -191,12 +217,18 @@ class Workbench(QtCore.QObject):
         self.lifecycle.start()
         # After the first image: hashing and header reads never delay it.
         QtCore.QTimer.singleShot(0, self.indexer.start)
-        QtCore.QTimer.singleShot(0, self.sync.start)
+        QtCore.QTimer.singleShot(0, self._start_sync)
+
+    def _start_sync(self) -> None:
+        """Sync a linked project; one that is not stays local only (the status bar says so)."""
+        if self._sync is not None or project_svc.remote(self.project) is not None:
+            self.sync.start()
 
     def close(self) -> None:
         """Stop background work and close the project (after the window has closed)."""
         self.datasets.close_dialog()
-        self.sync.stop()
+        if self._sync is not None:
+            self._sync.stop()
         self.indexer.stop()
         self.runner.shutdown()
         self.project.close()
@@ -251,11 +283,16 @@ class Desktop(QtCore.QObject):
             self._show_error(self.bench.window if self.bench is not None else None, text)
             self.openFailed.emit(text)
             return False
+        self.show(project, folder)
+        return True
+
+    def show(self, project: project_svc.Project, folder: Path | None = None) -> None:
+        """Show an opened ``project`` in place of the one open before; ``folder``, an image
+        folder of it, is scanned for new and changed files in the background."""
         self._replace(project)
         recent.remember(project.path)
         if folder is not None and self.bench is not None:
-            self.bench.projects.add_folder(folder)  # new and changed files, in the background
-        return True
+            self.bench.projects.add_folder(folder)
 
     def _replace(self, project: project_svc.Project) -> None:
         app = QtWidgets.QApplication.instance()
@@ -289,17 +326,30 @@ def _show_error(parent: QtWidgets.QWidget | None, text: str) -> None:
     QtWidgets.QMessageBox.critical(parent, "labeler", text)
 
 
-def run(project_path: Path) -> int:
+def run(project_path: Path, opened: tuple[project_svc.Project, Path | None] | None = None) -> int:
     """Open the project at ``project_path`` (a ``.labeler`` file or an image folder) in the app
     and run until the window closes.
+
+    Args:
+        project_path: the project file or image folder.
+        opened: what :func:`open_target` returned for it, when the caller opened it already.
 
     Returns:
         The process exit code: 0, or 1 when the project cannot be opened (the reason is shown).
     """
+    allocator.keep_from_hoarding()
     app = application()
     desktop = Desktop()
-    if not desktop.open(project_path):
+    if opened is not None:
+        desktop.show(*opened)
+    elif not desktop.open(project_path):
         return 1
+    # What exists now (modules, classes, the window) lives as long as the app: left out of
+    # garbage collection, a full collection scans only what came later, and never stalls a key
+    # press for the ~90 ms it takes over all of it. Another project opened drops this again.
+    gc.freeze()
+    gc.enable()
+    desktop.benchChanged.connect(lambda _bench: gc.unfreeze())
     try:
         return app.exec()
     finally:

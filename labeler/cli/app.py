@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.resources
 import json
 import shutil
@@ -14,8 +15,9 @@ from labeler.domain import annotation as ann_mod
 from labeler.domain import geometry as geo
 from labeler.domain import schema as schema_mod
 from labeler.domain import status as status_mod
-from labeler.services import annotate, images, indexing, recent, review, schema
-from labeler.services import project as project_mod
+
+# The services and the app are imported by the commands that use them: `labeler --help` needs
+# neither SQLAlchemy nor Qt.
 
 #: How many sample images the demo project brings already labeled (and marked done).
 DEMO_LABELED = 8
@@ -44,18 +46,28 @@ def open_app(target: Path | None) -> int:
 
     Without a target the most recent project opens; a first start opens the sample project.
     """
-    if target is None:
-        recent_projects = recent.list_recent()
-        target = recent_projects[0] if recent_projects else create_demo(paths.data_dir() / "demo")
-    # Checked here, so a bad target is a plain message; a folder's names are listed in the app,
-    # in the background, once its window is up.
-    project, _ = project_mod.open_or_create(target)
-    project.close()
+    # Importing the app and building its window make hundreds of thousands of objects that live
+    # as long as the process: collecting garbage among them would only slow the start (by a
+    # fifth). The app turns collection back on once its window is up (``ui.app.run``).
+    gc.disable()
     try:
-        from ui import app
-    except ImportError as exc:
-        raise common.CliError(f"the desktop app cannot start: {exc}") from exc
-    return int(app.run(target))
+        from labeler.services import recent
+
+        if target is None:
+            recent_projects = recent.list_recent()
+            target = (
+                recent_projects[0] if recent_projects else create_demo(paths.data_dir() / "demo")
+            )
+        try:
+            from ui import app
+        except ImportError as exc:
+            raise common.CliError(f"the desktop app cannot start: {exc}") from exc
+        # Opened here, so a bad target is a plain message, and handed to the app (opened once);
+        # a folder's names are listed in the app, in the background, once its window is up.
+        opened = app.open_target(target)
+        return int(app.run(target, opened))
+    finally:
+        gc.enable()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -73,6 +85,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def create_demo(folder: Path) -> Path:
     """Copy the sample images to ``folder`` and make ``folder/demo.labeler`` (reused if there)."""
+    from labeler.services import annotate, images, indexing, review, schema
+    from labeler.services import project as project_mod
+
     path = folder / "demo.labeler"
     if path.exists():
         project_mod.open_project(path).close()  # upgrades an older one; refuses a newer one

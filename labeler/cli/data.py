@@ -12,9 +12,10 @@ from typing import Any
 from labeler.cli import common
 from labeler.domain import status as status_mod
 from labeler.formats import base, export, manifest, registry, splits
-from labeler.services import exporting, importing, sync
-from labeler.services import project as project_mod
-from labeler.sync.wire import errors as sync_errors
+from labeler.sync import names as sync_names
+
+# The services (SQLAlchemy, the sync client) are imported by the commands that use them, so that
+# `labeler --help` starts in a moment.
 
 _TASKS = ("detect", "segment", "classify", "multiclass", "multilabel")
 
@@ -37,7 +38,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--project", dest="remote_project", metavar="NAME", help="the project's name on --remote"
     )
     p.add_argument(
-        "--key", help=f"subscription key for --remote (default: {sync.KEY_ENV}, then the keyring)"
+        "--key",
+        help=f"subscription key for --remote (default: {sync_names.KEY_ENV}, then the keyring)",
     )
     p.add_argument("--format", required=True, metavar="F", help=f"one of: {names}")
     p.add_argument(
@@ -94,6 +96,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from labeler.services import exporting
+    from labeler.services import project as project_mod
+
     if args.remote:
         return export_remote(args)
     if args.project is None:
@@ -141,6 +146,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from labeler.services import importing
+    from labeler.services import project as project_mod
+
     mapping = importing.parse_mapping(args.map)
     with project_mod.open_project(project_mod.resolve_project_path(args.project)) as project:
         kwargs = {
@@ -219,7 +227,7 @@ def _server_error(exc: Any, args: argparse.Namespace) -> common.CliError:
         )
     template = _REMOTE_ERRORS.get(exc.status, "the server answered {status}: {message}")
     text = template.format(
-        env=sync.KEY_ENV, project=args.remote_project, url=args.remote,
+        env=sync_names.KEY_ENV, project=args.remote_project, url=args.remote,
         status=exc.status, message=exc.message,
     )  # fmt: skip
     return common.CliError(text + (f" (request id {exc.request_id})" if exc.request_id else ""))
@@ -229,7 +237,9 @@ def _download(args: argparse.Namespace, into: Path) -> None:
     """The server's zip of the export, written to ``into``, through the sync client (the same
     key lookup, Entra ID tokens and errors as ``labeler sync``)."""
     from labeler.cli import sync as cli_sync
+    from labeler.services import sync
     from labeler.sync.wire import client as client_mod
+    from labeler.sync.wire import errors as sync_errors
 
     options = cli_sync.options(args.key)
     key = sync.find_key(args.remote.rstrip("/"), options.key) or sync.find_key(args.remote)

@@ -6,12 +6,18 @@ import argparse
 import dataclasses
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labeler.cli import common
+from labeler.domain import image as image_mod
 from labeler.domain import schema as schema_mod
-from labeler.services import indexing, maintenance, schema, stats
-from labeler.services import project as project_mod
+
+if TYPE_CHECKING:
+    from labeler.services import indexing, stats
+    from labeler.services import project as project_mod
+
+# The services (and SQLAlchemy under them) are imported by the commands that use them, so that
+# `labeler --help` and commands that need no project start in a moment.
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,7 +36,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--no-boxes", action="store_true", help="the project does not use boxes")
     p.add_argument("--polygons", action="store_true", help="the project uses polygons")
     p.add_argument(
-        "--max-pixels", type=int, default=project_mod.DEFAULT_MAX_PIXELS,
+        "--max-pixels", type=int, default=image_mod.DEFAULT_MAX_PIXELS,
         help="images with more pixels are recorded as problems, never decoded (default %(default)s)",
     )  # fmt: skip
     common.json_arg(p)
@@ -104,6 +110,9 @@ def _register_schema(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def _open(target: Path) -> project_mod.Project:
+    from labeler.services import indexing
+    from labeler.services import project as project_mod
+
     project, created = project_mod.open_or_create(target)
     if created:
         indexing.add_folder(project, target)
@@ -111,10 +120,15 @@ def _open(target: Path) -> project_mod.Project:
 
 
 def _index(project: project_mod.Project, args: argparse.Namespace) -> indexing.IndexResult:
+    from labeler.services import indexing
+
     return indexing.index_pending(project, progress=common.progress_bar("indexing", args))
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    from labeler.services import indexing, stats
+    from labeler.services import project as project_mod
+
     path: Path = args.project
     if path.suffix != project_mod.PROJECT_SUFFIX:
         path = path.with_name(path.name + project_mod.PROJECT_SUFFIX)
@@ -144,6 +158,8 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
+    from labeler.services import indexing, stats
+
     with _open(args.project) as project:
         adds, result = indexing.scan(project, progress=common.progress_bar("indexing", args))
         summary = stats.statistics(project)
@@ -185,6 +201,8 @@ def _problem_lines(summary: stats.ProjectStats, result: indexing.IndexResult) ->
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
+    from labeler.services import stats
+
     with _open(args.project) as project:
         s = stats.statistics(project)
     lines = [
@@ -208,6 +226,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_classes(args: argparse.Namespace) -> int:
+    from labeler.services import schema
+
     with _open(args.project) as project:
         if args.action == "add":
             schema.add_class(project, args.name, color=args.color, hotkey=args.hotkey)
@@ -238,6 +258,8 @@ def cmd_classes(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    from labeler.services import maintenance
+
     with _open(args.project) as project:
         target = maintenance.backup(project, args.file)
     common.emit(args, {"backup": str(target)}, f"backed up {project.path} to {target}")
@@ -245,6 +267,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_attributes(args: argparse.Namespace) -> int:
+    from labeler.services import schema
+
     with _open(args.project) as project:
         if args.action == "add":
             kind = schema_mod.AttributeKind(args.kind)
