@@ -47,6 +47,7 @@ class Loader(Protocol):
 
     def request(self, image: image_mod.Image, neighbours: list[image_mod.Image]) -> None: ...
     def prefetch(self, neighbours: list[image_mod.Image]) -> None: ...
+    def is_cached(self, image_id: str) -> bool: ...
 
 
 class CurrentImage(QtCore.QObject):
@@ -160,9 +161,10 @@ class CurrentImage(QtCore.QObject):
         self.review = list(view.review)
         self._save_timer.start()
         # Never leave the previous picture up under the new image's id: a box drawn on it would
-        # land on the wrong image. A cached picture replaces this before anything is painted.
+        # land on the wrong image. A picture decoded ahead replaces it before this returns.
         self._shown = None
-        self._canvas.clear_image(f"Loading {image.name}…")
+        if not (image.usable and self._loader.is_cached(image_id)):
+            self._canvas.clear_image(f"Loading {image.name}…")
         self._undo.activate(image_id)
         self.imageChanged.emit(image_id)
         if image_id in self._index:
