@@ -1,4 +1,4 @@
-"""Work that waits until the frame being prepared is on screen.
+"""Work that waits until the frame being prepared, or a new window's first frame, is on screen.
 
 Going to the next image must paint at once; getting ready for the image after it (reading its
 rows, decoding its pixels) can wait until that frame is painted, and should: run earlier, it delays
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 _EVENT = QtCore.QEvent.Type(QtCore.QEvent.registerEventType())
 
@@ -41,3 +41,27 @@ class AfterFrame(QtCore.QObject):
             return
         self._posted = False
         self._callback()
+
+
+class _FirstPaint(QtCore.QObject):
+    def __init__(self, widget: QtWidgets.QWidget, callback: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._callback = callback
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            # Posted at normal priority: it runs once this frame has been painted and flushed.
+            QtCore.QTimer.singleShot(0, self._callback)
+            self.deleteLater()
+        return False
+
+
+def after_first_paint(window: QtWidgets.QWidget, callback: Callable[[], None]) -> None:
+    """Call ``callback`` once ``window`` (shown, not yet painted) has painted its first frame.
+
+    A window appears when the display server exposes it, after the event loop has already run
+    what was queued: work queued with a zero-timer would delay its first frame.
+    """
+    _FirstPaint(window, callback)

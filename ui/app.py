@@ -15,7 +15,7 @@ from labeler.domain import changes as changes_mod
 from labeler.services import images as images_svc
 from labeler.services import project as project_svc
 from labeler.services import recent
-from ui import allocator
+from ui import after_frame, allocator
 from ui import document as document_mod
 from ui import lifecycle as lifecycle_mod
 from ui import main_window as main_window_mod
@@ -215,9 +215,9 @@ class Workbench(QtCore.QObject):
         self.lifecycle.restore_layout()
         self.window.show()
         self.lifecycle.start()
-        # After the first image: hashing and header reads never delay it.
-        QtCore.QTimer.singleShot(0, self.indexer.start)
-        QtCore.QTimer.singleShot(0, self._start_sync)
+        # After the first frame: hashing, header reads and sync never delay it.
+        after_frame.after_first_paint(self.window, self.indexer.start)
+        after_frame.after_first_paint(self.window, self._start_sync)
 
     def _start_sync(self) -> None:
         """Sync a linked project; one that is not stays local only (the status bar says so)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import importlib.resources
 import json
 import shutil
 from pathlib import Path
@@ -85,6 +84,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def create_demo(folder: Path) -> Path:
     """Copy the sample images to ``folder`` and make ``folder/demo.labeler`` (reused if there)."""
+    import importlib.resources
+
     from labeler.services import annotate, images, indexing, review, schema
     from labeler.services import project as project_mod
 

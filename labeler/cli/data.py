@@ -11,11 +11,11 @@ from typing import Any
 
 from labeler.cli import common
 from labeler.domain import status as status_mod
-from labeler.formats import base, export, manifest, registry, splits
+from labeler.formats import base, registry
 from labeler.sync import names as sync_names
 
-# The services (SQLAlchemy, the sync client) are imported by the commands that use them, so that
-# `labeler --help` starts in a moment.
+# The services (SQLAlchemy, the sync client) and the export machinery are imported by the
+# commands that use them, so that `labeler --help` and `labeler open` start in a moment.
 
 _TASKS = ("detect", "segment", "classify", "multiclass", "multilabel")
 
@@ -96,6 +96,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from labeler.formats import export, splits
     from labeler.services import exporting
     from labeler.services import project as project_mod
 
@@ -201,6 +202,8 @@ _REMOTE_ERRORS = {
 
 
 def _remote_query(args: argparse.Namespace) -> dict[str, Any]:
+    from labeler.formats import splits
+
     images = args.images or base.ImageMode.NONE.value
     if images not in (base.ImageMode.NONE.value, base.ImageMode.COPY.value):
         raise common.CliError(f"--images {images} is not available with --remote (none or copy)")
@@ -260,6 +263,8 @@ def export_remote(args: argparse.Namespace) -> int:
 
     All or nothing: the zip is unpacked into a hidden folder beside --out, renamed at the end.
     """
+    from labeler.formats import manifest
+
     if not args.remote_project:
         raise common.CliError("--remote needs --project NAME (the project's name on the server)")
     if args.project is not None:
