@@ -188,6 +188,21 @@ def test_first_decode_fits_the_screen_and_zoom_sharpens(
     assert (sharp.args[1].width(), sharp.args[1].height()) == (2400, 1800)
 
 
+def test_a_first_decode_is_kept_at_the_size_it_is_shown(
+    qtbot: QtBot, tmp_path: Path, loader: loader_mod.ImageLoader
+) -> None:
+    # DCT scaling cannot halve 1000 px for a 600 px screen: the picture kept is screen-sized all
+    # the same, so the cache holds what is shown, not three times that.
+    photo = files.record(files.photo(tmp_path / "wide.jpg", (1000, 750)))
+    loader.set_target_size(QtCore.QSize(600, 600))
+    with qtbot.waitSignal(loader.loaded) as got:
+        loader.request(photo)
+    _, picture, size = got.args
+    assert (picture.width(), picture.height()) == (600, 450) and size == QtCore.QSize(1000, 750)
+    assert loader.cache.nbytes == 600 * 450 * 4
+    assert QtGui.QColor(picture.pixel(10, 225)).lightness() > 230  # the left band, still there
+
+
 def test_pictures_are_upright_as_the_project_records(
     qtbot: QtBot, tmp_path: Path, loader: loader_mod.ImageLoader
 ) -> None:
