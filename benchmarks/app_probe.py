@@ -19,8 +19,9 @@ Then, as a user would, with the app's own keys (D next, A previous, in all three
 
 - ``--switches N``: N times "next image", each pressed ``--pace`` seconds after the previous
   image was painted (the user looks at it; an app decodes ahead meanwhile); ``switch_ms`` lists
-  each key press → painted frame time, measured from just before the key event is sent to just
-  after the canvas has painted the new image and the frame has been flushed;
+  each key press → painted frame time, measured from just before the key event is sent to the
+  first queued event handled after the frame in which the canvas painted the new image (Qt
+  flushes a frame before it takes the next event from its queue);
 - ``--browse N``: N-1 times next, then N-1 times previous, at the same pace; ``rss_mb`` and
   ``peak_rss_mb`` are read at the end, a second after the last image was painted.
 
@@ -93,7 +94,14 @@ class Probe:
         self.driving = False
         keys = getattr(self.qt_core.Qt, "Key", self.qt_core.Qt)
         self.next_key, self.previous_key = keys.Key_D, keys.Key_A
-        self.paint = getattr(self.qt_core.QEvent, "Type", self.qt_core.QEvent).Paint
+        types = getattr(self.qt_core.QEvent, "Type", self.qt_core.QEvent)
+        self.paint = types.Paint
+        # Events that come from the event queue, never from inside a paint: the first of them
+        # after the canvas painted the new image comes after its frame was flushed.
+        self.queued = {
+            types.MetaCall, types.Timer, types.UpdateRequest, types.LayoutRequest,
+            types.DeferredDelete,
+        }  # fmt: skip
 
     def install(self) -> None:
         """Make every QApplication the app creates report to this probe."""
@@ -118,11 +126,11 @@ class Probe:
     # -- watching ---------------------------------------------------------------------------------
 
     def look(self) -> None:
+        if self.driving:
+            return  # each switch has its own time limit
         if time.time() - T0 > TIMEOUT_S:
             self.marks["timed_out"] = True
             self.finish()
-        if self.driving:
-            return
         if self.window is None:
             self.window = self._main_window()
             if self.window is None:
@@ -169,37 +177,50 @@ class Probe:
                     self.switch(key)
             self.wait(1.0)
             self.marks["rss_mb"] = _rss_mb()
-            self.marks["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+            self.marks["peak_rss_mb"] = (
+                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
+            )
         self.finish()
 
     def switch(self, key: Any) -> float:
-        """Press ``key``; seconds until the next image is painted and its frame flushed."""
+        """Press ``key``; seconds until the next image is painted and its frame flushed.
+
+        Qt paints a window's dirty widgets and flushes the frame in one go, from one queued
+        update request, so the first queued event handled after the canvas painted the new
+        image marks the frame on screen. A zero-timer posted at that paint makes sure one comes.
+        """
         window, canvas = self.window, self.kind.canvas(self.window)
         before = self.kind.ident(window)
+        painted: list[float] = []
         done: list[float] = []
         probe = self
 
-        class Painted(probe.qt_core.QObject):  # type: ignore[misc, name-defined]
+        class Frame(probe.qt_core.QObject):  # type: ignore[misc, name-defined]
             def eventFilter(self, obj: Any, event: Any) -> bool:
-                if (
-                    event.type() == probe.paint
-                    and not done
+                if done:
+                    return False
+                if event.type() in probe.queued:
+                    if painted:
+                        done.append(time.perf_counter())
+                elif event.type() == probe.paint and (
+                    obj is canvas
+                    and not painted
                     and probe.kind.ident(window) != before
                     and probe.kind.ready(window)
                 ):
-                    done.append(0.0)  # posted: runs once this frame has been flushed
-                    probe.qt_core.QTimer.singleShot(0, lambda: done.append(time.perf_counter()))
+                    painted.append(time.perf_counter())
+                    probe.qt_core.QTimer.singleShot(0, lambda: None)
                 return False
 
-        watcher = Painted()
-        canvas.installEventFilter(watcher)
+        watcher = Frame()
+        self.app.installEventFilter(watcher)
         focus = self.app.focusWidget() or window
         start = time.perf_counter()
         self.qt_test.QTest.keyClick(focus, key)
-        self.wait_for(lambda: len(done) == 2, 10.0)
-        canvas.removeEventFilter(watcher)
+        self.wait_for(lambda: bool(done), 10.0)
+        self.app.removeEventFilter(watcher)
         self.wait(self.args.pace)  # the user looks at the picture
-        return done[1] - start
+        return done[0] - start
 
     def wait_for(self, condition: Callable[[], bool], timeout: float) -> None:
         """Run the event loop until ``condition`` holds (looked at every millisecond: the loop

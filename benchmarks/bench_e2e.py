@@ -14,7 +14,9 @@ resident memory after 500 images forward and back. Beside each figure, measured 
   the same size that shows pictures decoded ahead (``benchmarks/bare_window.py``), and Pillow
   decoding the same files; for a new folder, listing its names and decoding its first image;
 - labelme 6.3.1 (``--labelme``: the python of a separate environment with ``labelme==6.3.1``),
-  driven the same way with its own keys.
+  driven the same way with its own keys;
+- with ``--baseline DIR``, labeler from another source tree (``git archive main | tar -x -C DIR``),
+  to show a change before and after in one run.
 
 Start-up and first-page runs alternate between the apps; the median of ``--runs`` is printed, with
 the range. ``--screenshots`` saves the screen at the moments called visible and shown, under
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -53,26 +56,36 @@ RSS_GOAL_MB = 200.0
 class Runner:
     """Spawns probed app processes with a fresh user (data, settings, home) each time."""
 
-    def __init__(self, display: str, labelme: str | None, priority: bool, shots: Path | None):
+    def __init__(
+        self,
+        display: str,
+        labelme: str | None,
+        priority: bool,
+        shots: Path | None,
+        baseline: Path | None = None,
+    ):
+        self.baseline = baseline
         self.display = display
         self.labelme = os.path.abspath(labelme) if labelme else None  # not resolved: a venv
         self.priority = priority
         self.shots = shots
 
     def run(
-        self, app: str, command: Sequence[str], *options: str, shots: str = ""
+        self, app: str, command: Sequence[str], *options: str, shots: str = "", before: bool = False
     ) -> dict[str, Any]:
-        """Start ``command`` under the probe; its report (see ``app_probe.py``)."""
+        """Start ``command`` under the probe; its report (see ``app_probe.py``). ``before`` runs
+        labeler from the ``--baseline`` source tree instead of this one."""
         python, binding = (
             (self.labelme, "PyQt5") if app == "labelme" else (sys.executable, "PySide6")
         )
+        root = self.baseline if before and self.baseline is not None else ROOT
         assert python is not None
         with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
             out = Path(tmp) / "probe.json"
             env = dict(
                 os.environ, DISPLAY=self.display, QT_QPA_PLATFORM="xcb", HOME=tmp,
                 XDG_CONFIG_HOME=f"{tmp}/config", LABELER_DATA_DIR=f"{tmp}/data",
-                PROBE_OUT=str(out), PYTHONPATH=str(ROOT),
+                PROBE_OUT=str(out), PYTHONPATH=str(root),
             )  # fmt: skip
             extra: list[str] = []
             if shots and self.shots is not None:
@@ -114,6 +127,10 @@ def indexed_project(folder: Path) -> Path:
 
 # -- measures -------------------------------------------------------------------------------------
 
+Report = dict[str, Any]
+#: Who is measured: the floor ("bare"), this labeler, labeler before (--baseline), labelme.
+Case = Callable[..., Report]
+
 
 def median_range(values: Sequence[float]) -> tuple[float, float, float]:
     return statistics.median(values), min(values), max(values)
@@ -124,35 +141,36 @@ def p50_p95(values: Sequence[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
-def alternate(
-    runs: int, cases: dict[str, Callable[[], dict[str, Any]]]
-) -> dict[str, list[dict[str, Any]]]:
-    out: dict[str, list[dict[str, Any]]] = {name: [] for name in cases}
+def contenders(r: Runner, labeler_target: Path, labelme_target: Path) -> dict[str, Case]:
+    """Each contender started on its target, the probe's ``options`` passed along. A project
+    file is opened from a fresh copy each time, so every run starts on its first image (the
+    project remembers where the last run left off)."""
+
+    def labeler(*options: str, before: bool = False) -> Report:
+        if labeler_target.suffix != ".labeler":
+            command = ["-m", "labeler.cli", "open", str(labeler_target)]
+            return r.run("labeler", command, *options, before=before)
+        with tempfile.TemporaryDirectory(prefix="bench-e2e-project-") as tmp:
+            copy = Path(tmp) / labeler_target.name
+            shutil.copyfile(labeler_target, copy)
+            command = ["-m", "labeler.cli", "open", str(copy)]
+            return r.run("labeler", command, *options, before=before)
+
+    cases: dict[str, Case] = {"labeler": labeler}
+    if r.baseline is not None:
+        cases["before"] = lambda *o: labeler(*o, before=True)
+    if r.labelme:
+        cases["labelme"] = lambda *o: r.run("labelme", ["-m", "labelme", str(labelme_target)], *o)
+    return cases
+
+
+def alternate(runs: int, cases: dict[str, Case], *options: str) -> dict[str, list[Report]]:
+    """``runs`` rounds, one run of each case per round (a busy moment hits all of them)."""
+    out: dict[str, list[Report]] = {name: [] for name in cases}
     for _ in range(runs):
         for name, case in cases.items():
-            out[name].append(case())
+            out[name].append(case(*options))
     return out
-
-
-def startup(r: Runner, project: Path, folder: Path, runs: int) -> dict[str, list[dict[str, Any]]]:
-    cases = {
-        "bare": lambda: r.run("viewer", [str(BARE)]),
-        "labeler": lambda: r.run("labeler", ["-m", "labeler.cli", "open", str(project)]),
-    }
-    if r.labelme:
-        cases["labelme"] = lambda: r.run("labelme", ["-m", "labelme", str(folder)])
-    return alternate(runs, cases)
-
-
-def first_page(r: Runner, folder: Path, runs: int) -> dict[str, list[dict[str, Any]]]:
-    """A folder never opened before: a new project is made each time (fresh data directory)."""
-    cases = {
-        "bare": lambda: r.run("viewer", [str(BARE)]),
-        "labeler": lambda: r.run("labeler", ["-m", "labeler.cli", "open", str(folder)]),
-    }
-    if r.labelme:
-        cases["labelme"] = lambda: r.run("labelme", ["-m", "labelme", str(folder)])
-    return alternate(runs, cases)
 
 
 def listing_and_decode(folder: Path) -> float:
@@ -166,19 +184,22 @@ def listing_and_decode(folder: Path) -> float:
     return time.perf_counter() - start
 
 
-def command_line(runs: int) -> tuple[list[float], list[float]]:
-    """Wall seconds of ``labeler --help`` and of a bare ``python -c pass``."""
+def command_line(runs: int, baseline: Path | None) -> dict[str, list[float]]:
+    """Wall seconds of ``labeler --help`` (this one and the baseline) and ``python -c pass``."""
 
-    def timed(args: list[str]) -> float:
+    def timed(args: list[str], root: Path) -> float:
         start = time.perf_counter()
-        subprocess.run(args, check=True, capture_output=True, cwd=ROOT)
+        env = dict(os.environ, PYTHONPATH=str(root))
+        subprocess.run(args, check=True, capture_output=True, cwd=root, env=env)
         return time.perf_counter() - start
 
-    helps, bare = [], []
+    out: dict[str, list[float]] = {"bare": [], "labeler": [], "before": []}
     for _ in range(runs):
-        bare.append(timed([sys.executable, "-c", "pass"]))
-        helps.append(timed([sys.executable, "-m", "labeler.cli", "--help"]))
-    return helps, bare
+        out["bare"].append(timed([sys.executable, "-c", "pass"], ROOT))
+        out["labeler"].append(timed([sys.executable, "-m", "labeler.cli", "--help"], ROOT))
+        if baseline is not None:
+            out["before"].append(timed([sys.executable, "-m", "labeler.cli", "--help"], baseline))
+    return out
 
 
 def raw_decodes(files: Sequence[Path]) -> list[float]:
@@ -196,14 +217,30 @@ def raw_decodes(files: Sequence[Path]) -> list[float]:
 
 
 def fmt_s(values: Sequence[float]) -> str:
+    if not values:
+        return ""
     mid, low, high = median_range(values)
     return f"{mid:.2f} s ({low:.2f}–{high:.2f})"
 
 
+def fmt_ms(values: Sequence[float] | None) -> str:
+    if not values:
+        return ""
+    p50, p95 = p50_p95(values)
+    return f"{p50:.1f} / {p95:.1f} ms"
+
+
+def fmt_mb(report: Report | None) -> str:
+    return f"{report['rss_mb']:.0f} MB (peak {report['peak_rss_mb']:.0f})" if report else ""
+
+
 def table(rows: list[tuple[str, ...]]) -> str:
-    head = "| measure | labeler | floor (same run) | labeler ÷ floor | labelme 6.3.1 | goal |"
+    head = (
+        "| measure | labeler | before (baseline) | floor (same run) | labeler ÷ floor "
+        "| labelme 6.3.1 | goal |"
+    )
     return "\n".join(
-        [head, "|---|---|---|---|---|---|", *("| " + " | ".join(r) + " |" for r in rows)]
+        [head, "|---|---|---|---|---|---|---|", *("| " + " | ".join(r) + " |" for r in rows)]
     )
 
 
@@ -211,6 +248,9 @@ def main() -> None:  # noqa: PLR0915 - one flat list of measures reads best
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--display", default=os.environ.get("DISPLAY"))
     parser.add_argument("--labelme", help="python of an environment with labelme==6.3.1")
+    parser.add_argument(
+        "--baseline", type=Path, help="a source tree of labeler to measure beside (e.g. main)"
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--switches", type=int, default=60)
     parser.add_argument("--browse", type=int, default=500)
@@ -223,97 +263,110 @@ def main() -> None:  # noqa: PLR0915 - one flat list of measures reads best
         raise SystemExit("needs an X display: start Xvfb and pass --display :N")
     skip = set(args.skip.split(","))
     shots = common.OUT / "e2e-shots" if args.screenshots else None
-    r = Runner(args.display, args.labelme, args.priority, shots)
+    baseline = args.baseline.resolve() if args.baseline else None
+    r = Runner(args.display, args.labelme, args.priority, shots, baseline)
     folder = photos(max(args.browse, args.switches + 1))
     project = indexed_project(folder)
     small = bench_app.small_jpegs(common.OUT / f"small-{args.names}", args.names)
     rows: list[tuple[str, ...]] = []
     results: dict[str, Any] = {}
-    lm = bool(args.labelme)
+    print(table([]), flush=True)
+
+    def add(row: tuple[str, ...]) -> None:
+        """A row of the table, printed at once (a long run shows its figures as they come)."""
+        rows.append(row)
+        print("| " + " | ".join(row) + " |", flush=True)
+        (common.OUT / "bench_e2e.json").write_text(json.dumps(results, indent=1))
+
+    def get(reports: dict[str, list[Report]], name: str, key: str) -> list[float]:
+        return [x[key] for x in reports.get(name, [])]
 
     if shots is not None:  # untimed: what "visible" and "shown" look like
         r.run("labeler", ["-m", "labeler.cli", "open", str(project)], shots="labeler-open")
         r.run("labeler", ["-m", "labeler.cli", "open", str(small)], shots="labeler-new-folder")
-        if lm:
+        if args.labelme:
             r.run("labelme", ["-m", "labelme", str(folder)], shots="labelme-open")
 
     if "startup" not in skip:
-        helps, bare_py = command_line(args.runs)
-        rows.append((
-            "`labeler --help`", fmt_s(helps), f"`python -c pass` {fmt_s(bare_py)}",
-            f"{statistics.median(helps) / statistics.median(bare_py):.1f}×", "", "≤ 0.3 s",
+        cli = results["cli"] = command_line(args.runs, baseline)
+        add((
+            "`labeler --help`", fmt_s(cli["labeler"]), fmt_s(cli["before"]),
+            f"`python -c pass` {fmt_s(cli['bare'])}",
+            f"{statistics.median(cli['labeler']) / statistics.median(cli['bare']):.1f}×", "",
+            "≤ 0.3 s",
         ))  # fmt: skip
-        s = results["startup"] = startup(r, project, folder, args.runs)
-        bare = [x["idle"] for x in s["bare"]]
-        for key, name in (("idle", "visible and idle"), ("picture", "first image painted")):
-            ours = [x[key] for x in s["labeler"]]
-            theirs = fmt_s([x[key] for x in s["labelme"]]) if lm else ""
-            goal = f"≤ {STARTUP_RATIO_GOAL:.0f}× floor" if key == "idle" else ""
-            rows.append((
+        cases = {"bare": lambda *o: r.run("viewer", [str(BARE)], *o)}
+        cases.update(contenders(r, project, folder))
+        s = results["startup"] = alternate(args.runs, cases)
+        bare = get(s, "bare", "idle")
+        for key, name in (("idle", "window painted and idle"), ("picture", "first image painted")):
+            ours = get(s, "labeler", key)
+            add((
                 f"`labeler open` a project of {args.browse} 1080p images → {name}",
-                fmt_s(ours), f"bare window {fmt_s(bare)}",
-                f"{statistics.median(ours) / statistics.median(bare):.1f}×", theirs, goal,
+                fmt_s(ours), fmt_s(get(s, "before", key)), f"bare window {fmt_s(bare)}",
+                f"{statistics.median(ours) / statistics.median(bare):.1f}×",
+                fmt_s(get(s, "labelme", key)),
+                f"≤ {STARTUP_RATIO_GOAL:.0f}× floor" if key == "idle" else "",
             ))  # fmt: skip
+        add((
+            "resident memory, first image painted", f"{statistics.median(get(s, 'labeler', 'rss_mb')):.0f} MB",
+            f"{statistics.median(get(s, 'before', 'rss_mb')):.0f} MB" if baseline else "",
+            f"bare window {statistics.median(get(s, 'bare', 'rss_mb')):.0f} MB", "",
+            f"{statistics.median(get(s, 'labelme', 'rss_mb')):.0f} MB" if args.labelme else "", "",
+        ))  # fmt: skip
 
     if "first" not in skip:
-        f = results["first"] = first_page(r, small, args.runs)
-        floor = [x["idle"] + listing_and_decode(small) for x in f["bare"]]
-        ours = [x["picture"] for x in f["labeler"]]
-        rows.append((
-            f"new folder of {args.names:,} images → first image painted", fmt_s(ours),
+        cases = {"bare": lambda *o: r.run("viewer", [str(BARE)], *o)}
+        cases.update(contenders(r, small, small))  # a new project each time: fresh data dir
+        f = results["first"] = alternate(args.runs, cases)
+        floor = [x + listing_and_decode(small) for x in get(f, "bare", "idle")]
+        ours = get(f, "labeler", "picture")
+        add((
+            f"`labeler open` a new folder of {args.names:,} images → first image painted",
+            fmt_s(ours), fmt_s(get(f, "before", "picture")),
             f"bare window + listing + first decode {fmt_s(floor)}",
             f"{statistics.median(ours) / statistics.median(floor):.1f}×",
-            fmt_s([x["picture"] for x in f["labelme"]]) if lm else "", "",
+            fmt_s(get(f, "labelme", "picture")), "",
         ))  # fmt: skip
 
     if "switch" not in skip:
         n = str(args.switches)
         viewer = r.run("viewer", [str(BARE), str(folder), str(args.switches + 1)], "--switches", n)
-        ours_run = r.run("labeler", ["-m", "labeler.cli", "open", str(project)], "--switches", n)
-        theirs_run = (
-            r.run("labelme", ["-m", "labelme", str(folder)], "--switches", n) if lm else None
-        )
+        sw = {name: case("--switches", n) for name, case in contenders(r, project, folder).items()}
         raw = raw_decodes(sorted(folder.glob("*.jpg"))[1 : args.switches + 1])
-        results["switch"] = {"bare": viewer, "labeler": ours_run, "labelme": theirs_run, "raw": raw}
-        o50, o95 = p50_p95(ours_run["switch_ms"])
+        results["switch"] = {**sw, "bare": viewer, "raw": raw}
+        o50, o95 = p50_p95(sw["labeler"]["switch_ms"])
         v50, v95 = p50_p95(viewer["switch_ms"])
-        r50, r95 = p50_p95(raw)
-        t = (
-            f"{p50_p95(theirs_run['switch_ms'])[0]:.1f} / {p50_p95(theirs_run['switch_ms'])[1]:.1f} ms"
-            if theirs_run
-            else ""
-        )
-        rows.append((
+        add((
             "next 1080p image, decoded ahead: key press → painted (p50 / p95)",
-            f"{o50:.1f} / {o95:.1f} ms",
-            f"bare viewer {v50:.1f} / {v95:.1f} ms; Pillow decode alone {r50:.1f} / {r95:.1f} ms",
-            f"+{o50 - v50:.1f} / +{o95 - v95:.1f} ms", t, f"≤ {SWITCH_P95_GOAL_MS:.0f} ms p95",
+            fmt_ms(sw["labeler"]["switch_ms"]),
+            fmt_ms(sw["before"]["switch_ms"]) if "before" in sw else "",
+            f"bare viewer {v50:.1f} / {v95:.1f} ms; Pillow decode alone {fmt_ms(raw)}",
+            f"+{o50 - v50:.1f} / +{o95 - v95:.1f} ms",
+            fmt_ms(sw["labelme"]["switch_ms"]) if "labelme" in sw else "",
+            f"≤ {SWITCH_P95_GOAL_MS:.0f} ms p95",
         ))  # fmt: skip
 
     if "browse" not in skip:
         b = str(args.browse)
-        ours_b = r.run(
-            "labeler", ["-m", "labeler.cli", "open", str(project)], "--browse", b, "--pace", "0.1"
-        )
-        theirs_b = (
-            r.run("labelme", ["-m", "labelme", str(folder)], "--browse", b, "--pace", "0.1")
-            if lm
-            else None
-        )
+        br = {
+            name: case("--browse", b, "--pace", "0.1")
+            for name, case in contenders(r, project, folder).items()
+        }
         bare_b = r.run("viewer", [str(BARE)])
-        results["browse"] = {"labeler": ours_b, "labelme": theirs_b, "bare": bare_b}
-        rows.append((
-            f"resident memory after {args.browse} images forward and back (peak)",
-            f"{ours_b['rss_mb']:.0f} MB ({ours_b['peak_rss_mb']:.0f})",
+        results["browse"] = {**br, "bare": bare_b}
+        add((
+            f"resident memory after {args.browse} images forward and back",
+            fmt_mb(br["labeler"]), fmt_mb(br.get("before")),
             f"bare window {bare_b['rss_mb']:.0f} MB",
-            f"+{ours_b['rss_mb'] - bare_b['rss_mb']:.0f} MB",
-            f"{theirs_b['rss_mb']:.0f} MB ({theirs_b['peak_rss_mb']:.0f})" if theirs_b else "",
-            f"≤ {RSS_GOAL_MB:.0f} MB",
+            f"+{br['labeler']['rss_mb'] - bare_b['rss_mb']:.0f} MB",
+            fmt_mb(br.get("labelme")), f"≤ {RSS_GOAL_MB:.0f} MB",
         ))  # fmt: skip
 
-    (common.OUT / "bench_e2e.json").write_text(json.dumps(results, indent=1))
-    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end; "
-          f"priority {'raised' if args.priority else 'normal'}")  # fmt: skip
+    print(
+        f"\n{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end; "
+        f"priority {'raised' if args.priority else 'normal'}\n"
+    )
     print(table(rows))
 
 

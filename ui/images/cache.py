@@ -10,14 +10,15 @@ from PySide6 import QtGui
 
 from labeler.imaging import decode
 
-#: Pictures the cache holds, in frames of the size the canvas shows them at: the one in view,
-#: the two after it and the one before (decoded ahead), and two to go back to. The loader makes
-#: first decodes screen-sized, so that is what a frame costs: 2.8 MB on a canvas of 1,100 × 650
-#: device pixels, 8 MB at 1920 × 1080.
-FRAMES = 6
-#: Bounds on the cache, whatever the canvas size. Within the app's 200 MB resident budget
-#: (``docs/benchmarks.md``: about 135 MB before any picture is decoded), the ceiling holds three
-#: full frames of a 4K canvas.
+#: The cache's size in frames of the canvas: enough for the picture in view, the two after it
+#: and the one before (decoded ahead) whatever their shape, and in practice a few more, since a
+#: photo letterboxed on the canvas covers only part of a frame. The loader makes first decodes
+#: screen-sized, so a frame is what the canvas shows: 2.9 MB on a canvas of 860 × 850 device
+#: pixels (a 1080p photo there takes 1.7 MB), 8 MB at 1920 × 1080.
+FRAMES = 4
+#: Bounds on the cache, whatever the canvas size. The app's resident budget is 200 MB, of which
+#: about 150 MB are taken with the first image up (``docs/benchmarks.md``); the ceiling holds
+#: three frames of a 4K canvas.
 MIN_BYTES = 8 * 1024 * 1024
 MAX_BYTES = 96 * 1024 * 1024
 
