@@ -3,11 +3,11 @@
 Decoded pictures are megabytes each, made on worker threads and freed when they leave the cache.
 glibc's malloc maps blocks above its mmap threshold and unmaps them on free, but it raises that
 threshold to the size of each mapped block freed (up to 32 MB): after the first few pictures it
-serves them from its heaps instead, one per thread, and keeps what they free. Browsing 500 images
-ended 15 MB higher that way (``docs/benchmarks.md``). Setting the threshold turns the adjustment
-off, so every block of :data:`MMAP_THRESHOLD` or more is mapped and given back when freed; the
-price, the page faults of fresh mappings, is paid on the decoding threads (about 0.3 ms for a
-screen-sized picture).
+serves them from its heaps instead, one per thread, and keeps what they free: the app started
+7 MB larger and was 6–13 MB larger while browsing 500 images (``docs/benchmarks.md``). Setting
+the threshold turns the adjustment off, so every block of :data:`MMAP_THRESHOLD` or more is mapped
+and given back when freed; the price, the page faults of fresh mappings, is paid on the decoding
+threads (a fraction of a millisecond for a screen-sized picture).
 """
 
 from __future__ import annotations
