@@ -60,7 +60,12 @@ def open_app(target: Path | None) -> int:
         try:
             from ui import app
         except ImportError as exc:
-            raise common.CliError(f"the desktop app cannot start: {exc}") from exc
+            hint = (
+                " (the app is the `app` extra: pip install 'labeler[app]')"
+                if exc.name is not None and exc.name.startswith(("PySide6", "shiboken6"))
+                else ""
+            )
+            raise common.CliError(f"the desktop app cannot start: {exc}{hint}") from exc
         # Opened here, so a bad target is a plain message, and handed to the app (opened once);
         # a folder's names are listed in the app, in the background, once its window is up.
         opened = app.open_target(target)
