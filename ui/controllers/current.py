@@ -249,6 +249,7 @@ class CurrentImage(QtCore.QObject):
         if current is not None and current in self._index:
             self._browser.select_id(current, notify=False)
             self.positionChanged.emit(self._index[current] + 1, len(self.ids))
+            self._read_ahead.post()  # the list has other neighbours now
 
     def go_next(self) -> None:
         self._browser.next()
