@@ -1,4 +1,7 @@
-"""Image pipeline latency: next image (prefetched and cold) and 12 MP screen-sized, to the painted frame.
+"""The image loader alone: next image (prefetched and cold) and 12 MP screen-sized, into a bare widget.
+
+These time the loader and a bare widget, not what the user waits for: the app's own switch (key
+press, controllers, database reads, canvas, panels) is timed by ``benchmarks/bench_e2e.py``.
 
     python -m benchmarks.gui_images [--images 100] [--rounds 3]
 
@@ -110,6 +113,8 @@ def time_request(
 
 def settle(runner: tasks.TaskRunner) -> None:
     """Let the prefetch finish, as it does while the user looks at the picture."""
+    # The loader starts decoding ahead once the frame is painted: let that event through first.
+    QtCore.QCoreApplication.processEvents()
     if runner.pending:
         loop = QtCore.QEventLoop()
         runner.idle.connect(loop.quit)
@@ -200,11 +205,11 @@ def report(
     print(common.header())
     rows = [
         (
-            "next image, prefetched (avg / p95)",
+            "loader alone: next image, prefetched (avg / p95)",
             f"{fmt(warm_avg)} / {fmt(warm_p95)}",
             raw_text,
             f"{warm_p95 / raw_p95:.2f}× (p95)",
-            "≤ 16 ms p95",
+            "(the app's switch: bench_e2e)",
         ),
         (
             "next image, cold (avg / p95)",

@@ -15,17 +15,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("project", type=Path, help="a .labeler project file or an image folder")
     args = parser.parse_args(argv)
     target: Path = args.project
-    if target.is_dir():
-        # A folder's project is made on first use; its names are listed in the app, in the
-        # background, once the window is up.
-        try:
-            project_svc.open_or_create(target, author=authors.default_author())[0].close()
-        except project_svc.ProjectError as exc:
-            print(f"labeler: {exc}", file=sys.stderr)
-            return 1
-    from ui import app  # Qt loads only once the arguments are known to be fine
+    from ui import app
 
-    return app.run(target)
+    if not target.is_dir():
+        return app.run(target)  # a project file that cannot be opened is shown in a message
+    # A folder's project is made on first use, here; its names are listed in the app, in the
+    # background, once the window is up.
+    try:
+        opened = app.open_target(target, authors.default_author())
+    except project_svc.ProjectError as exc:
+        print(f"labeler: {exc}", file=sys.stderr)
+        return 1
+    return app.run(target, opened)
 
 
 if __name__ == "__main__":

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
 
@@ -14,7 +16,7 @@ from labeler.domain import changes as changes_mod
 from labeler.services import images as images_svc
 from labeler.services import project as project_svc
 from labeler.services import recent
-from labeler.services import sync as sync_svc
+from ui import after_frame, allocator
 from ui import document as document_mod
 from ui import lifecycle as lifecycle_mod
 from ui import main_window as main_window_mod
@@ -25,10 +27,17 @@ from ui.canvas import canvas as canvas_mod
 from ui.controllers import datasets as datasets_mod
 from ui.controllers import indexer as indexer_mod
 from ui.controllers import projects as projects_mod
-from ui.controllers import sync as sync_mod
-from ui.dialogs import author_dialog, sync_dialog
+from ui.dialogs import author_dialog
 from ui.images import loader as loader_mod
 from ui.images import thumbnails as thumbnails_mod
+
+if TYPE_CHECKING:
+    from labeler.services import sync as sync_svc
+    from ui.controllers import sync as sync_mod
+    from ui.dialogs import sync_dialog
+
+# Team sync (its engine, the HTTP client, pydantic: 0.2 s and 20 MB here) loads when a project
+# is linked or the user asks for it, not with every window (see Workbench.sync).
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +62,7 @@ class Workbench(QtCore.QObject):
         window: the main window.
         datasets: File → Export dataset / Import labels.
         projects: File → Open project or folder / Open recent / Add image folder.
-        sync: team sync (background rounds, linking, conflicts).
+        sync: team sync (background rounds, linking, conflicts), made on first use.
     """
 
     def __init__(
@@ -85,11 +94,22 @@ class Workbench(QtCore.QObject):
             self.window, self.doc, self.runner, self.indexer, self.window.current, browser,
             opener, parent=self,
         )  # fmt: skip
-        self.sync = sync_mod.SyncController(self.doc, self.runner, parent=self)
+        self._sync: sync_mod.SyncController | None = None
         self.sync_dialog: sync_dialog.SyncDialog | None = None
         self.sign_in_prompt: QtWidgets.QMessageBox | None = None
         self._connect_files()
-        self._connect_sync()
+        self._connect_sync_actions()
+
+    @property
+    def sync(self) -> sync_mod.SyncController:
+        """Team sync, made on first use: at start for a linked project, else when the user
+        syncs or links."""
+        if self._sync is None:
+            from ui.controllers import sync as sync_mod
+
+            self._sync = sync_mod.SyncController(self.doc, self.runner, parent=self)
+            self._connect_sync()
+        return self._sync
 
     def _connect_files(self) -> None:
         """The File menu's project and dataset actions (their controllers need the runner)."""
@@ -115,19 +135,24 @@ class Workbench(QtCore.QObject):
         """Sign the changes made from now on with ``name``."""
         self.project.author = project_svc.check_author(name)
 
-    def _connect_sync(self) -> None:
-        """Sync now / Sync with a server…, the sync state in the status bar, the Conflicts dock."""
-        a, w, s = self.window.action_set, self.window, self.sync
-        a["sync_now"].triggered.connect(s.sync_now)
+    def _connect_sync_actions(self) -> None:
+        """Sync now / Sync with a server…, and the Conflicts dock's requests (conflicts come
+        from sync, so it is there by then)."""
+        a, w = self.window.action_set, self.window
+        a["sync_now"].triggered.connect(lambda: self.sync.sync_now())
         a["sync_connect"].triggered.connect(lambda: self.open_sync_dialog())
+        w.conflicts_panel.resolveRequested.connect(lambda i, c: self.sync.resolve(i, c))
+        w.conflicts_panel.conflictSelected.connect(self._show_conflict)
+
+    def _connect_sync(self) -> None:
+        """The sync state in the status bar, the Conflicts dock, what sync brings in."""
+        w, s = self.window, self.sync
         s.stateChanged.connect(lambda _text: self._show_sync_state())
         s.conflictsChanged.connect(self._on_conflicts)
         s.imagesArrived.connect(lambda _n: self.projects.relist())
         s.othersChanged.connect(self._forget_overtaken_steps)
         s.notice.connect(lambda text: w.statusBar().showMessage(text, 60000))
         s.signInPrompt.connect(self._show_sign_in_prompt)
-        w.conflicts_panel.resolveRequested.connect(s.resolve)
-        w.conflicts_panel.conflictSelected.connect(self._show_conflict)
         w.status_widgets.set_sync_state(s.state)
 
     def _forget_overtaken_steps(self, changes: changes_mod.Changes) -> None:
@@ -175,6 +200,8 @@ class Workbench(QtCore.QObject):
 
     def open_sync_dialog(self) -> sync_dialog.SyncDialog:
         """File → Sync with a server…: shows the dialog (filled in when already linked)."""
+        from ui.dialogs import sync_dialog
+
         url, name = self.sync.remote or ("", "")
         entra = settings_mod.entra_for(url) if url else None
         dialog = sync_dialog.SyncDialog(self.window, url=url, remote_project=name, entra=entra)
@@ -205,14 +232,20 @@ class Workbench(QtCore.QObject):
         self.lifecycle.restore_layout()
         self.window.show()
         self.lifecycle.start()
-        # After the first image: hashing and header reads never delay it.
-        QtCore.QTimer.singleShot(0, self.indexer.start)
-        QtCore.QTimer.singleShot(0, self.sync.start)
+        # After the first frame: hashing, header reads and sync never delay it.
+        after_frame.after_first_paint(self.window, self.indexer.start)
+        after_frame.after_first_paint(self.window, self._start_sync)
+
+    def _start_sync(self) -> None:
+        """Sync a linked project; one that is not stays local only (the status bar says so)."""
+        if self._sync is not None or project_svc.remote(self.project) is not None:
+            self.sync.start()
 
     def close(self) -> None:
         """Stop background work and close the project (after the window has closed)."""
         self.datasets.close_dialog()
-        self.sync.stop()
+        if self._sync is not None:
+            self._sync.stop()
         self.indexer.stop()
         self.runner.shutdown()
         self.project.close()
@@ -272,11 +305,16 @@ class Desktop(QtCore.QObject):
             self._show_error(self.bench.window if self.bench is not None else None, text)
             self.openFailed.emit(text)
             return False
+        self.show(project, folder)
+        return True
+
+    def show(self, project: project_svc.Project, folder: Path | None = None) -> None:
+        """Show an opened ``project`` in place of the one open before; ``folder``, an image
+        folder of it, is scanned for new and changed files in the background."""
         self._replace(project)
         recent.remember(project.path)
         if folder is not None and self.bench is not None:
-            self.bench.projects.add_folder(folder)  # new and changed files, in the background
-        return True
+            self.bench.projects.add_folder(folder)
 
     def _replace(self, project: project_svc.Project) -> None:
         app = QtWidgets.QApplication.instance()
@@ -310,25 +348,42 @@ def _show_error(parent: QtWidgets.QWidget | None, text: str) -> None:
     QtWidgets.QMessageBox.critical(parent, "labeler", text)
 
 
-def run(project_path: Path, *, author: str | None = None) -> int:
+def run(
+    project_path: Path,
+    opened: tuple[project_svc.Project, Path | None] | None = None,
+    *,
+    author: str | None = None,
+) -> int:
     """Open the project at ``project_path`` (a ``.labeler`` file or an image folder) in the app
     and run until the window closes.
 
     Args:
+        project_path: the project file or image folder.
+        opened: what :func:`open_target` returned for it, when the caller opened it already.
         author: the name to sign this session's changes with (``--author``); by default the
             name in the app's settings, asked for on the first start.
 
     Returns:
         The process exit code: 0, or 1 when the project cannot be opened (the reason is shown).
     """
+    allocator.keep_from_hoarding()
     app = application()
     name, first_start = author_dialog.startup_author(author)
     desktop = Desktop(author=name)
-    if not desktop.open(project_path):
+    if opened is not None:
+        opened[0].author = name  # opened before the settings could say who signs
+        desktop.show(*opened)
+    elif not desktop.open(project_path):
         return 1
     if first_start and desktop.bench is not None:
         # Asked once, over the window, with the suggestion filled in.
         desktop.bench.set_author(author_dialog.ask_first(desktop.bench.window, name))
+    # What exists now (modules, classes, the window) lives as long as the app: left out of
+    # garbage collection, a full collection scans only what came later, and never stalls a key
+    # press for the ~90 ms it takes over all of it. Another project opened drops this again.
+    gc.freeze()
+    gc.enable()
+    desktop.benchChanged.connect(lambda _bench: gc.unfreeze())
     try:
         return app.exec()
     finally:

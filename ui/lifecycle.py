@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
 
+from ui import after_frame
 from ui import settings as settings_mod
 
 if TYPE_CHECKING:
@@ -49,8 +50,8 @@ class Lifecycle(QtCore.QObject):
             ratio = w.canvas.devicePixelRatioF()
             w.loader.set_target_size(w.canvas.viewport().size() * ratio)
         w.current.start()
-        # Counting labeled images and annotations per class waits until the first image is up.
-        w.progress.schedule()
+        # Counting labeled images and annotations per class waits until the window is up.
+        after_frame.after_first_paint(w, w.progress.schedule)
 
     @QtCore.Slot()
     def on_closing(self) -> None:

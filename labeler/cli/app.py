@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import importlib.resources
+import gc
 import json
 import shutil
 from pathlib import Path
 
-from labeler import authors, paths
+from labeler import paths
 from labeler.cli import common
 from labeler.domain import annotation as ann_mod
 from labeler.domain import geometry as geo
 from labeler.domain import schema as schema_mod
 from labeler.domain import status as status_mod
-from labeler.services import annotate, images, indexing, recent, review, schema
-from labeler.services import project as project_mod
+
+# The services and the app are imported by the commands that use them: `labeler --help` needs
+# neither SQLAlchemy nor Qt.
 
 #: How many sample images the demo project brings already labeled (and marked done).
 DEMO_LABELED = 8
@@ -49,27 +50,37 @@ def open_app(target: Path | None, author: str | None = None) -> int:
             of the name in its settings.
     """
     who = author.strip() if author and author.strip() else None
-    if target is None:
-        recent_projects = recent.list_recent()
-        target = (
-            recent_projects[0]
-            if recent_projects
-            else create_demo(paths.data_dir() / "demo", who or authors.default_author())
-        )
-    # Checked here, so a bad target is a plain message; a folder's names are listed in the app,
-    # in the background, once its window is up.
-    project, _ = project_mod.open_or_create(target, author=who or authors.default_author())
-    project.close()
+    # Importing the app and building its window make hundreds of thousands of objects that live
+    # as long as the process: collecting garbage among them would only slow the start (by a
+    # fifth). The app turns collection back on once its window is up (``ui.app.run``).
+    gc.disable()
     try:
-        from ui import app
-    except ImportError as exc:
-        hint = (
-            " (the app is the `app` extra: pip install 'labeler[app]')"
-            if exc.name is not None and exc.name.startswith(("PySide6", "shiboken6"))
-            else ""
-        )
-        raise common.CliError(f"the desktop app cannot start: {exc}{hint}") from exc
-    return int(app.run(target, author=who))
+        from labeler import authors
+        from labeler.services import recent
+
+        signer = who or authors.default_author()
+        if target is None:
+            recent_projects = recent.list_recent()
+            target = (
+                recent_projects[0]
+                if recent_projects
+                else create_demo(paths.data_dir() / "demo", signer)
+            )
+        try:
+            from ui import app
+        except ImportError as exc:
+            hint = (
+                " (the app is the `app` extra: pip install 'labeler[app]')"
+                if exc.name is not None and exc.name.startswith(("PySide6", "shiboken6"))
+                else ""
+            )
+            raise common.CliError(f"the desktop app cannot start: {exc}{hint}") from exc
+        # Opened here, so a bad target is a plain message, and handed to the app (opened once);
+        # a folder's names are listed in the app, in the background, once its window is up.
+        opened = app.open_target(target, signer)
+        return int(app.run(target, opened, author=who))
+    finally:
+        gc.enable()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -88,6 +99,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def create_demo(folder: Path, author: str) -> Path:
     """Copy the sample images to ``folder`` and make ``folder/demo.labeler`` (reused if there);
     its labels are signed by ``author``."""
+    import importlib.resources
+
+    from labeler.services import annotate, images, indexing, review, schema
+    from labeler.services import project as project_mod
+
     path = folder / "demo.labeler"
     if path.exists():
         # Upgrades an older one; refuses a newer one.

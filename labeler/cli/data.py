@@ -11,10 +11,11 @@ from typing import Any
 
 from labeler.cli import common
 from labeler.domain import status as status_mod
-from labeler.formats import azureml_urls, base, export, manifest, registry, splits
-from labeler.services import exporting, importing, sync
-from labeler.services import project as project_mod
-from labeler.sync.wire import errors as sync_errors
+from labeler.formats import azureml_urls, base, registry
+from labeler.sync import names as sync_names
+
+# The services (SQLAlchemy, the sync client) and the export machinery are imported by the
+# commands that use them, so that `labeler --help` and `labeler open` start in a moment.
 
 
 def _format_options(parser: argparse.ArgumentParser, direction: str) -> None:
@@ -63,7 +64,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--project", dest="remote_project", metavar="NAME", help="the project's name on --remote"
     )
     p.add_argument(
-        "--key", help=f"subscription key for --remote (default: {sync.KEY_ENV}, then the keyring)"
+        "--key",
+        help=f"subscription key for --remote (default: {sync_names.KEY_ENV}, then the keyring)",
     )
     p.add_argument("--format", required=True, metavar="F", help=f"one of: {names}")
     p.add_argument(
@@ -119,6 +121,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from labeler.formats import export, splits
+    from labeler.services import exporting
+    from labeler.services import project as project_mod
+
     if args.remote:
         return export_remote(args)
     if args.project is None:
@@ -191,6 +197,9 @@ def _export_options(args: argparse.Namespace) -> dict[str, str]:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from labeler.services import importing
+    from labeler.services import project as project_mod
+
     mapping = importing.parse_mapping(args.map)
     path = project_mod.resolve_project_path(args.project)
     with project_mod.open_project(path, author=common.author(args)) as project:
@@ -250,6 +259,8 @@ _REMOTE_ERRORS = {
 
 
 def _remote_query(args: argparse.Namespace) -> dict[str, Any]:
+    from labeler.formats import splits
+
     images = args.images or base.ImageMode.NONE.value
     if images not in (base.ImageMode.NONE.value, base.ImageMode.COPY.value):
         raise common.CliError(f"--images {images} is not available with --remote (none or copy)")
@@ -286,7 +297,7 @@ def _server_error(exc: Any, args: argparse.Namespace) -> common.CliError:
         )
     template = _REMOTE_ERRORS.get(exc.status, "the server answered {status}: {message}")
     text = template.format(
-        env=sync.KEY_ENV, project=args.remote_project, url=args.remote,
+        env=sync_names.KEY_ENV, project=args.remote_project, url=args.remote,
         status=exc.status, message=exc.message,
     )  # fmt: skip
     return common.CliError(text + (f" (request id {exc.request_id})" if exc.request_id else ""))
@@ -296,7 +307,9 @@ def _download(args: argparse.Namespace, into: Path) -> None:
     """The server's zip of the export, written to ``into``, through the sync client (the same
     key lookup, Entra ID tokens and errors as ``labeler sync``)."""
     from labeler.cli import sync as cli_sync
+    from labeler.services import sync
     from labeler.sync.wire import client as client_mod
+    from labeler.sync.wire import errors as sync_errors
 
     options = cli_sync.options(args.key)
     key = sync.find_key(args.remote.rstrip("/"), options.key) or sync.find_key(args.remote)
@@ -317,6 +330,8 @@ def export_remote(args: argparse.Namespace) -> int:
 
     All or nothing: the zip is unpacked into a hidden folder beside --out, renamed at the end.
     """
+    from labeler.formats import manifest
+
     if not args.remote_project:
         raise common.CliError("--remote needs --project NAME (the project's name on the server)")
     if args.project is not None:

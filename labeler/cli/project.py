@@ -6,14 +6,20 @@ import argparse
 import dataclasses
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labeler.cli import common
 from labeler.domain import geometry as geo
+from labeler.domain import image as image_mod
 from labeler.domain import kinds
 from labeler.domain import schema as schema_mod
-from labeler.services import indexing, maintenance, schema, stats
-from labeler.services import project as project_mod
+
+if TYPE_CHECKING:
+    from labeler.services import indexing, stats
+    from labeler.services import project as project_mod
+
+# The services (and SQLAlchemy under them) are imported by the commands that use them, so that
+# `labeler --help` and commands that need no project start in a moment.
 
 _KIND_NAMES = ", ".join(k.value for k in kinds.SHAPE_KINDS)
 
@@ -38,7 +44,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--no-boxes", action="store_true", help="the project does not use boxes")
     p.add_argument("--polygons", action="store_true", help="the project uses polygons too")
     p.add_argument(
-        "--max-pixels", type=int, default=project_mod.DEFAULT_MAX_PIXELS,
+        "--max-pixels", type=int, default=image_mod.DEFAULT_MAX_PIXELS,
         help="images with more pixels are recorded as problems, never decoded (default %(default)s)",
     )  # fmt: skip
     common.json_arg(p)
@@ -123,18 +129,26 @@ def _register_schema(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def _open(args: argparse.Namespace) -> project_mod.Project:
-    project, created = project_mod.open_or_create(args.project, author=common.author(args))
+    from labeler.services import indexing
+    from labeler.services import project as project_mod
+
     target: Path = args.project
+    project, created = project_mod.open_or_create(target, author=common.author(args))
     if created:
         indexing.add_folder(project, target)
     return project
 
 
 def _index(project: project_mod.Project, args: argparse.Namespace) -> indexing.IndexResult:
+    from labeler.services import indexing
+
     return indexing.index_pending(project, progress=common.progress_bar("indexing", args))
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    from labeler.services import indexing, stats
+    from labeler.services import project as project_mod
+
     path: Path = args.project
     if path.suffix != project_mod.PROJECT_SUFFIX:
         path = path.with_name(path.name + project_mod.PROJECT_SUFFIX)
@@ -172,6 +186,8 @@ def _new_shapes(args: argparse.Namespace) -> frozenset[geo.ShapeKind]:
 
 
 def cmd_kinds(args: argparse.Namespace) -> int:
+    from labeler.services import schema
+
     with _open(args) as project:
         before = schema.get_schema(project).tasks
         tasks = before
@@ -201,6 +217,8 @@ def cmd_kinds(args: argparse.Namespace) -> int:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
+    from labeler.services import indexing, stats
+
     with _open(args) as project:
         adds, result = indexing.scan(project, progress=common.progress_bar("indexing", args))
         summary = stats.statistics(project)
@@ -258,6 +276,8 @@ def _outside_lines(outside: list[stats.ShapeOutsideFrame]) -> list[str]:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
+    from labeler.services import stats
+
     with _open(args) as project:
         s = stats.statistics(project)
     apart = stats.Progress(s.labeled, s.labelable, s.cannot_label, len(s.missing)).apart()
@@ -284,6 +304,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_classes(args: argparse.Namespace) -> int:
+    from labeler.services import schema
+
     with _open(args) as project:
         if args.action == "add":
             schema.add_class(project, args.name, color=args.color, hotkey=args.hotkey)
@@ -314,6 +336,8 @@ def cmd_classes(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    from labeler.services import maintenance
+
     with _open(args) as project:
         target = maintenance.backup(project, args.file)
     common.emit(args, {"backup": str(target)}, f"backed up {project.path} to {target}")
@@ -321,6 +345,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_attributes(args: argparse.Namespace) -> int:
+    from labeler.services import schema
+
     with _open(args) as project:
         if args.action == "add":
             kind = schema_mod.AttributeKind(args.kind)

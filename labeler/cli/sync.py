@@ -8,11 +8,17 @@ import random
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labeler.cli import common
-from labeler.services import indexing, sync
-from labeler.services import project as project_mod
+from labeler.sync import names as sync_names
+
+if TYPE_CHECKING:
+    from labeler.services import project as project_mod
+    from labeler.services import sync
+
+# The sync service (the engine, the HTTP client) is imported by the commands that use it, so that
+# `labeler --help` starts in a moment.
 
 #: Seconds between rounds of `labeler sync` without --once, and the longest wait while offline.
 DEFAULT_INTERVAL = 5.0
@@ -32,7 +38,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--key",
         help=f"subscription key (kept in the OS keyring when there is one; else set "
-        f"{sync.KEY_ENV})",
+        f"{sync_names.KEY_ENV})",
     )
     p.add_argument(
         "--upload-images", action="store_true",
@@ -64,7 +70,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     common.project_arg(p)
     p.add_argument("action", nargs="?", choices=["list", "resolve"], default="list")
     p.add_argument("id", nargs="?", help="the conflict's id (or its first characters)")
-    p.add_argument("choice", nargs="?", choices=[c.value for c in sync.Choice])
+    p.add_argument("choice", nargs="?", choices=[c.value for c in sync_names.Choice])
     common.json_arg(p)
     p.set_defaults(handler=cmd_conflicts)
 
@@ -76,6 +82,8 @@ def _stderr(text: str) -> None:
 def options(key: str | None = None) -> sync.Options:
     """How the command line reaches the server: the key, and Entra ID sign-in when the
     environment sets it up (device-code instructions go to stderr)."""
+    from labeler.services import sync
+
     try:
         return sync.Options(key=key, token_source=sync.entra_sign_in(_stderr))
     except sync.SignInError as exc:
@@ -85,6 +93,9 @@ def options(key: str | None = None) -> sync.Options:
 def _open(args: argparse.Namespace) -> project_mod.Project:
     """The project of a ``.labeler`` file or of an image folder (made and indexed on first use,
     so that its images have the hashes sync recognises them by)."""
+    from labeler.services import indexing
+    from labeler.services import project as project_mod
+
     target: Path = args.project
     project, created = project_mod.open_or_create(target, author=common.author(args))
     if created:
@@ -96,6 +107,8 @@ def _open(args: argparse.Namespace) -> project_mod.Project:
 def _open_for_link(args: argparse.Namespace) -> project_mod.Project:
     """As :func:`_open`, and a ``.labeler`` file that does not exist yet is made empty: joining
     a server project needs nothing local (schema, labels and images come from the server)."""
+    from labeler.services import project as project_mod
+
     target: Path = args.project
     if target.suffix == project_mod.PROJECT_SUFFIX and not target.exists():
         try:
@@ -106,6 +119,8 @@ def _open_for_link(args: argparse.Namespace) -> project_mod.Project:
 
 
 def cmd_link(args: argparse.Namespace) -> int:
+    from labeler.services import sync
+
     lines: list[str] = []
     storage: sync.KeyStorage | None = None
     with _open_for_link(args) as project:
@@ -202,6 +217,8 @@ def _report_lines(report: sync.SyncReport) -> list[str]:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
+    from labeler.services import sync
+
     with _open(args) as project:
         if args.once:
             try:
@@ -218,6 +235,8 @@ def _pause(seconds: float) -> None:
 
 
 def _sync_forever(project: project_mod.Project, args: argparse.Namespace) -> int:
+    from labeler.services import sync
+
     interval = max(0.5, float(args.interval))
     wait = interval
     opts = options()  # one sign-in for every round
@@ -247,6 +266,8 @@ def _sync_forever(project: project_mod.Project, args: argparse.Namespace) -> int
 
 
 def cmd_conflicts(args: argparse.Namespace) -> int:
+    from labeler.services import sync
+
     with _open(args) as project:
         if args.action == "resolve":
             if not args.id or not args.choice:

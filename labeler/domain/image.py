@@ -13,6 +13,11 @@ IMAGE_EXTENSIONS: frozenset[str] = frozenset(
 )
 
 
+#: A project records images with more pixels than this as problems and never decodes them
+#: (decompression bombs), unless it was made with another limit.
+DEFAULT_MAX_PIXELS = 200_000_000
+
+
 class Problem(enum.StrEnum):
     """Why an image cannot be labeled. The text shown to users lives in ``Image.problem_detail``."""
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
 from labeler import errors
+from labeler.domain import annotation as ann_mod
 from labeler.domain import image as image_mod
 from labeler.domain import status as status_mod
+from labeler.services import annotate, review
 from labeler.services import project as project_mod
 from labeler.store import models
 
@@ -130,6 +133,37 @@ def get_image(project: project_mod.Project, image_id: str) -> image_mod.Image:
     return images[0]
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class ImageView:
+    """What the workbench shows of one image, read together.
+
+    Attributes:
+        image: the image record.
+        annotations: its live annotations (tags included), oldest first.
+        review: its status changes and comments, oldest first.
+    """
+
+    image: image_mod.Image
+    annotations: tuple[ann_mod.Annotation, ...]
+    review: tuple[review.ReviewEntry, ...]
+
+
+def image_views(project: project_mod.Project, image_ids: Sequence[str]) -> dict[str, ImageView]:
+    """The views of these images by id (unknown ids are left out).
+
+    One query per kind of row for all of them: the app reads the images around the one in view
+    ahead of time with this, so that going to the next image reads nothing.
+    """
+    images = get_images(project, image_ids)
+    ids = [im.id for im in images]
+    annotations = annotate.annotations_of_images(project, ids)
+    logs = review.review_logs(project, ids)
+    return {
+        im.id: ImageView(im, tuple(annotations.get(im.id, ())), tuple(logs.get(im.id, ())))
+        for im in images
+    }
+
+
 def next_image_id(
     project: project_mod.Project, after_id: str | None, flt: ImageFilter
 ) -> str | None:
@@ -153,7 +187,10 @@ def next_image_id(
         return None if first is None or first == after_id else str(first)
 
 
+@functools.cache
 def _select_images() -> sa.Select[*tuple[Any, ...]]:
+    """The columns of an image record (built once: statements are immutable, and building this
+    one costs more than running it for a few ids)."""
     img = models.ImageRow
     return sa.select(
         img.id,

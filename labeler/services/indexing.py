@@ -375,12 +375,18 @@ def _unmeasured(image: image_mod.Image) -> bool:
     return not (image.indexed or image.missing or image.problem) and image.width is None
 
 
+#: How long storing the headers read before a first paint waits for another writer.
+MEASURE_WAIT_MS = 50
+
+
 def _store_headers(project: project_mod.Project, infos: dict[str, header.FileInfo]) -> Changes:
     """Store what the headers said, for images the indexer has not stored yet."""
     img = models.ImageRow
     if not infos:
         return Changes()
-    with project.write() as (session, revision):
+    # Before the first paint: never wait on a writer (the indexer storing 100,000 names, say);
+    # what is not stored now the indexer stores when it reaches these images.
+    with project.write(wait_ms=MEASURE_WAIT_MS) as (session, revision):
         waiting = set(
             session.execute(
                 sa.select(img.id).where(img.id.in_(list(infos)), img.indexed.is_(False))

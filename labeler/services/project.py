@@ -16,14 +16,14 @@ from sqlalchemy import orm
 import labeler
 from labeler import errors, paths
 from labeler.domain import ids
+from labeler.domain import image as image_mod
 from labeler.domain import schema as schema_mod
 from labeler.store import database, models, types, work
 from labeler.store import schema as store_schema
 
 PROJECT_SUFFIX = ".labeler"
 
-#: Images with more pixels than this are recorded as problems, not decoded (decompression bombs).
-DEFAULT_MAX_PIXELS = 200_000_000
+DEFAULT_MAX_PIXELS = image_mod.DEFAULT_MAX_PIXELS
 
 
 class ProjectError(errors.UserError):
@@ -51,13 +51,14 @@ class Project:
         return self.db.path
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[tuple[orm.Session, int]]:
+    def write(self, *, wait_ms: int | None = None) -> Iterator[tuple[orm.Session, int]]:
         """A write unit of work that also advances the project's data revision.
 
         Yields the session and the new data revision (recorded in export manifests, so an export
-        can say exactly which state of the project it came from).
+        can say exactly which state of the project it came from). ``wait_ms``: how long to wait
+        for another writer (default: the busy timeout).
         """
-        with work.unit_of_work(self.db) as (session, revision):
+        with work.unit_of_work(self.db, wait_ms=wait_ms) as (session, revision):
             assert revision is not None
             yield session, revision
 
@@ -253,6 +254,18 @@ def open_or_create(target: Path | str, *, author: str) -> tuple[Project, bool]:
     if not Path(target).is_dir():
         raise ProjectError(f"no project at {path}")
     return create_project(path, name=Path(target).resolve().name, author=author), True
+
+
+def remote(project: Project) -> tuple[str, str] | None:
+    """(server URL, server project) when the project is linked to a sync server, else None.
+
+    Here rather than with sync, whose engine and HTTP client need not load to learn that a
+    project is not linked (the app starts without them then).
+    """
+    link = models.SyncLinkRow
+    with project.read() as session:
+        row = session.execute(sa.select(link.remote_url, link.remote_project)).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def get_state(project: Project, key: str) -> Any | None:

@@ -75,21 +75,34 @@ def add_comment(project: project_mod.Project, image_id: str, comment: str) -> Ch
 
 def review_log(project: project_mod.Project, image_id: str) -> list[ReviewEntry]:
     """Status changes and comments of an image, oldest first."""
+    return review_logs(project, [image_id]).get(image_id, [])
+
+
+def review_logs(
+    project: project_mod.Project, image_ids: Sequence[str]
+) -> dict[str, list[ReviewEntry]]:
+    """Status changes and comments of many images at once, by image id (oldest first)."""
     r = models.ReviewActionRow
+    out: dict[str, list[ReviewEntry]] = {}
     with project.read() as session:
-        rows = session.execute(
-            sa.select(r).where(r.image_id == image_id, r.deleted.is_(False)).order_by(r.created_at)
-        ).scalars()
-        return [
-            ReviewEntry(
-                id=row.id,
-                image_id=row.image_id,
-                action=row.action,
-                from_status=S(row.from_status) if row.from_status else None,
-                to_status=S(row.to_status) if row.to_status else None,
-                comment=row.comment,
-                author=row.author,
-                at=row.created_at,
-            )
-            for row in rows
-        ]
+        for start in range(0, len(image_ids), 500):
+            chunk = list(image_ids[start : start + 500])
+            rows = session.execute(
+                sa.select(r)
+                .where(r.image_id.in_(chunk), r.deleted.is_(False))
+                .order_by(r.created_at)
+            ).scalars()
+            for row in rows:
+                out.setdefault(row.image_id, []).append(
+                    ReviewEntry(
+                        id=row.id,
+                        image_id=row.image_id,
+                        action=row.action,
+                        from_status=S(row.from_status) if row.from_status else None,
+                        to_status=S(row.to_status) if row.to_status else None,
+                        comment=row.comment,
+                        author=row.author,
+                        at=row.created_at,
+                    )
+                )
+    return out

@@ -17,13 +17,14 @@ from labeler.domain import changes as changes_mod
 from labeler.services import indexing
 from labeler.services import project as project_mod
 from labeler.store import work
+from labeler.sync import names
 from labeler.sync.engine import blobs, conflicts, link, outbox, resolve, rounds
 from labeler.sync.wire import client as client_mod
 from labeler.sync.wire import entra, retry
 from labeler.sync.wire import errors as sync_errors
 
 KEYRING_SERVICE = "labeler"
-KEY_ENV = "LABELER_KEY"
+KEY_ENV = names.KEY_ENV
 
 SyncError = sync_errors.SyncError
 ConfigurationError = sync_errors.ConfigurationError
@@ -218,8 +219,7 @@ def link_project(
 
 def remote(project: project_mod.Project) -> tuple[str, str] | None:
     """(server URL, server project) of a linked project, else None."""
-    found = link.current(project.db)
-    return (found.remote_url, found.remote_project) if found is not None else None
+    return project_mod.remote(project)
 
 
 def sync_once(project: project_mod.Project, options: Options | None = None) -> SyncReport:

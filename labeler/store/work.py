@@ -19,12 +19,12 @@ from labeler.store import database, models
 
 @contextlib.contextmanager
 def unit_of_work(
-    db: database.Database, *, changes_data: bool = True
+    db: database.Database, *, changes_data: bool = True, wait_ms: int | None = None
 ) -> Iterator[tuple[orm.Session, int | None]]:
     """A write transaction; yields the session and the new data revision (None when
     ``changes_data`` is False: a unit that finds out late whether it changed anything calls
-    :func:`bump_data_revision` itself)."""
-    with db.write() as session:
+    :func:`bump_data_revision` itself). ``wait_ms``: see ``Database.write``."""
+    with db.write(wait_ms=wait_ms) as session:
         yield session, bump_data_revision(session) if changes_data else None
 
 

@@ -32,6 +32,28 @@ def test_headless_commands_never_load_qt(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
+def test_help_and_opening_a_current_project_load_only_what_they_need(tmp_path: Path) -> None:
+    """`labeler --help` answers without SQLAlchemy, and opening a project whose schema is
+    current never loads Alembic or the sync client (each costs a noticeable part of a second)."""
+    folder = tmp_path / "imgs"
+    img_files.distinct_jpegs(folder, 2)
+    assert run("new", str(tmp_path / "p"), "--images", str(folder)).returncode == 0
+    code = (
+        "import contextlib, io, sys\n"
+        "from labeler import cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "    cli.main(['--help'])\n"
+        "heavy = ('sqlalchemy', 'alembic', 'requests', 'pydantic', 'PIL', 'PySide6')\n"
+        "assert not [m for m in sys.modules if m.startswith(heavy)], sorted(sys.modules)\n"
+        "from labeler.services import project\n"
+        f"project.open_project({str(tmp_path / 'p.labeler')!r}, author='tester').close()\n"
+        "late = ('alembic', 'requests', 'pydantic', 'labeler.sync.engine', 'labeler.sync.wire')\n"
+        "assert not [m for m in sys.modules if m.startswith(late)], sorted(sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
 def test_new_scan_stats_classes_backup_round_trip(tmp_path: Path) -> None:
     folder = tmp_path / "imgs"
     img_files.distinct_jpegs(folder, 5)

@@ -93,9 +93,11 @@ def test_python_m_ui_opens_a_folder_as_a_project(qtbot, tmp_path, monkeypatch):
     projects.make_images(tmp_path / "photos", 3)
     opened = []
 
-    def fake_run(path):
+    def fake_run(path, already=None):
         # The folder goes to the app (which lists its names once its window is up); its
-        # project exists already, made on first use.
+        # project exists already, made on first use (and handed over open, not opened twice).
+        if already is not None:
+            already[0].close()
         with project_svc.open_project(
             project_svc.resolve_project_path(path), author="tester"
         ) as project:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any, Protocol
 
@@ -11,8 +12,9 @@ from labeler.domain import annotation as ann_mod
 from labeler.domain import changes as changes_mod
 from labeler.domain import geometry as geo
 from labeler.domain import image as image_mod
-from labeler.services import annotate as annotate_svc
 from labeler.services import images as images_svc
+from labeler.services import review as review_svc
+from ui import after_frame
 from ui import document as document_mod
 from ui.browser import filters
 from ui.controllers import undo as undo_mod
@@ -23,6 +25,10 @@ RESUME_KEY = "resume"
 RESUME_SAVE_DELAY_MS = 1000
 #: How many images after (and one before) the current one the loader decodes ahead.
 PREFETCH_AHEAD = 2
+#: Images after and before the current one whose rows are kept read: the decode window of the
+#: next or the previous image, so that one step either way reads nothing on the way.
+VIEWS_AHEAD = PREFETCH_AHEAD + 1
+VIEWS_BEHIND = 2
 
 
 class Browser(Protocol):
@@ -41,14 +47,21 @@ class Loader(Protocol):
     failed: QtCore.SignalInstance
 
     def request(self, image: image_mod.Image, neighbours: list[image_mod.Image]) -> None: ...
+    def prefetch(self, neighbours: list[image_mod.Image]) -> None: ...
+    def is_cached(self, image_id: str) -> bool: ...
 
 
 class CurrentImage(QtCore.QObject):
     """Follows the browser's current image and keeps the canvas showing it and its annotations.
 
+    What is shown of an image (its row, annotations and review log) is read for the images
+    around the current one after each switch, once its frame is painted, and kept until a change
+    touches them or the user moves away: going to the next or previous image reads nothing.
+
     Attributes:
         image: the current image record, or None before the first one is chosen.
         annotations: the live annotations of the current image, as last read.
+        review: the current image's status changes and comments, as last read.
 
     Signals:
         imageChanged(str): a new image became current (before its pixels arrive).
@@ -80,6 +93,12 @@ class CurrentImage(QtCore.QObject):
         self._index: dict[str, int] = {}
         self.image: image_mod.Image | None = None
         self.annotations: list[ann_mod.Annotation] = []
+        self.review: list[review_svc.ReviewEntry] = []
+        self._views: dict[str, images_svc.ImageView] = {}
+        # Frames read before a first paint that the project could not store yet (its lock was
+        # held): used until the indexer stores them.
+        self._measured: dict[str, image_mod.Image] = {}
+        self._read_ahead = after_frame.AfterFrame(self._read_views_ahead, self)
         self._pending_view: dict[str, Any] | None = None
         self._shown: str | None = None  # the image whose pixels the canvas shows
         # Where the user is gets written once they settle on an image, not on every key press
@@ -140,31 +159,81 @@ class CurrentImage(QtCore.QObject):
         self.finish_edits()
         if self.image is not None:
             self._pending_view = None  # the saved view belongs to the image first shown only
-        # Read in the frame the project records (EXIF orientation known) before the first paint:
-        # a phone photo shown sideways would take boxes in the wrong frame.
-        found = self._doc.measure(self._window(image_id))
-        by_id = {im.id: im for im in found}
-        image = by_id.get(image_id)
-        if image is None:
+        view = self._views.get(image_id) or self._read_view(image_id)
+        if view is not None and _unmeasured(view.image):
+            # Read in the frame the project records (EXIF orientation known) before the first
+            # paint: a phone photo shown sideways would take boxes in the wrong frame. What
+            # could not be stored yet (another writer holds the lock) is kept for the session.
+            for measured in self._doc.measure(self._window(image_id)):
+                if not _unmeasured(measured):
+                    self._measured[measured.id] = measured
+            view = self._read_view(image_id)
+        if view is None:
             log.warning("image %s is not in the project any more", image_id)
             return
+        image = view.image
         self.image = image
+        self.annotations = list(view.annotations)
+        self.review = list(view.review)
         self._save_timer.start()
         # Never leave the previous picture up under the new image's id: a box drawn on it would
-        # land on the wrong image. A cached picture replaces this before anything is painted.
+        # land on the wrong image. A picture decoded ahead replaces it before this returns.
         self._shown = None
-        self._canvas.clear_image(f"Loading {image.name}…")
+        if not (image.usable and self._loader.is_cached(image_id)):
+            self._canvas.clear_image(f"Loading {image.name}…")
         self._undo.activate(image_id)
         self.imageChanged.emit(image_id)
         if image_id in self._index:
             self.positionChanged.emit(self._index[image_id] + 1, len(self.ids))
-        self._reload_annotations()
+        self._push_annotations()
+        self.annotationsChanged.emit(self.shown())
+        # The rows around it are read once this frame is painted.
+        self._read_ahead.post()
         if not image.usable:
             reason = image.problem_detail or ("file missing" if image.missing else "unreadable")
             self._canvas.clear_image(f"{image.name}: {reason}")
             return
-        neighbours = [by_id[i] for i in self._window(image_id)[1:] if i in by_id]
-        self._loader.request(image, [n for n in neighbours if n.usable])
+        self._loader.request(image, self._neighbours(image_id))
+
+    def _read_view(self, image_id: str) -> images_svc.ImageView | None:
+        self._keep_views(self._doc.read(images_svc.image_views, [image_id]))
+        return self._views.get(image_id)
+
+    def _keep_views(self, views: dict[str, images_svc.ImageView]) -> None:
+        """Keep views read from the project, with the frames measured in this session for
+        images whose frame the project has not stored yet."""
+        for image_id, view in views.items():
+            known = self._measured.get(image_id)
+            if known is not None and _unmeasured(view.image):
+                view = dataclasses.replace(view, image=known)
+            elif known is not None:
+                del self._measured[image_id]  # stored now: the project's record says it
+            self._views[image_id] = view
+
+    def _neighbours(self, image_id: str) -> list[image_mod.Image]:
+        """The usable images worth decoding ahead whose rows are at hand."""
+        views = (self._views.get(i) for i in self._window(image_id)[1:])
+        return [v.image for v in views if v is not None and v.image.usable]
+
+    def _read_views_ahead(self) -> None:
+        """Read the rows of the images around the current one (those not at hand already), and
+        forget those further away."""
+        current = self.image_id
+        if current is None:
+            return
+        i = self._index.get(current)
+        if i is None:
+            return
+        around = self.ids[max(0, i - VIEWS_BEHIND) : i + 1 + VIEWS_AHEAD]
+        wanted = set(around)
+        self._views = {k: v for k, v in self._views.items() if k in wanted}
+        missing = [k for k in around if k not in self._views]
+        if not missing:
+            return
+        known = {n.id for n in self._neighbours(current)}
+        self._keep_views(self._doc.read(images_svc.image_views, missing))
+        if self.image is not None and self.image.usable:
+            self._loader.prefetch([n for n in self._neighbours(current) if n.id not in known])
 
     def _window(self, image_id: str) -> list[str]:
         """The image and the neighbours worth decoding ahead (next ones first)."""
@@ -207,6 +276,7 @@ class CurrentImage(QtCore.QObject):
         if current is not None and current in self._index:
             self._browser.select_id(current, notify=False)
             self.positionChanged.emit(self._index[current] + 1, len(self.ids))
+            self._read_ahead.post()  # the list has other neighbours now
 
     def go_next(self) -> None:
         self._browser.next()
@@ -234,18 +304,30 @@ class CurrentImage(QtCore.QObject):
         """Redraw from what an edit changed: only the current image's rows are re-read."""
         current = self.image_id
         touched = set(changes.images) | set(changes.annotation_images)
+        if changes.schema:
+            self._views.clear()  # classes merged or removed move annotations of any image
+        else:
+            for image_id in touched:
+                self._views.pop(image_id, None)
         if touched:
             self._browser.refresh_ids(sorted(touched))
         if current is None:
             return
-        if current in touched:
-            found = self._doc.read(images_svc.get_images, [current])
-            if found:
-                before, self.image = self.image, found[0]
-                if before is not None and _frame(before) != _frame(found[0]):
-                    self._show_again(found[0])
-        if current in changes.annotation_images or changes.schema:
-            self._reload_annotations()
+        if current in touched or changes.schema:
+            before = self.image
+            view = self._read_view(current)
+            if view is None:
+                return
+            self.image = view.image
+            self.review = list(view.review)
+            if before is not None and _frame(before) != _frame(view.image):
+                self._show_again(view.image)
+            if current in changes.annotation_images or changes.schema:
+                self.annotations = list(view.annotations)
+                self._push_annotations()
+                self.annotationsChanged.emit(self.shown())
+        if not self._views.keys() >= set(self._window(current)):
+            self._read_ahead.post()
 
     def _show_again(self, image: image_mod.Image) -> None:
         """The image's recorded frame changed (its file changed, or its EXIF orientation became
@@ -257,12 +339,6 @@ class CurrentImage(QtCore.QObject):
             forget(image.id)
         if image.usable:
             self._loader.request(image, [])
-
-    def _reload_annotations(self) -> None:
-        assert self.image is not None
-        self.annotations = self._doc.read(annotate_svc.list_annotations, self.image.id)
-        self._push_annotations()
-        self.annotationsChanged.emit(self.shown())
 
     def _push_annotations(self) -> None:
         if self._shown != self.image_id:
@@ -288,3 +364,8 @@ class CurrentImage(QtCore.QObject):
 def _frame(image: image_mod.Image) -> tuple[int | None, int | None, int]:
     """What decides the frame a picture is shown in."""
     return (image.width, image.height, image.orientation)
+
+
+def _unmeasured(image: image_mod.Image) -> bool:
+    """Not reached by the indexer yet: its size and EXIF orientation are not known."""
+    return image.width is None and not (image.indexed or image.missing or image.problem)

@@ -9,7 +9,6 @@ from PySide6 import QtCore
 
 from labeler.domain import annotation as ann_mod
 from labeler.domain import changes as changes_mod
-from labeler.services import review as review_svc
 from ui import document as document_mod
 from ui.controllers import current as current_mod
 from ui.panels import annotation_panel, attributes_panel, review_panel, tags_panel
@@ -71,7 +70,7 @@ class PanelSync(QtCore.QObject):
     def _refresh_review(self) -> None:
         image = self._current.image
         if image is not None:
-            self._review.show_review(image.status, self._doc.read(review_svc.review_log, image.id))
+            self._review.show_review(image.status, self._current.review)
 
     # --- selection, both ways ---------------------------------------------------------------
 

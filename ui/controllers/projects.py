@@ -8,6 +8,7 @@ the background indexer hashes and measures them.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -48,6 +49,8 @@ class Projects(QtCore.QObject):
 
     message = QtCore.Signal(str)
     folderAdded = QtCore.Signal(object)
+    # Emitted from the worker storing a folder's names once the first page of them is stored.
+    _firstPageStored = QtCore.Signal()
 
     def __init__(
         self,
@@ -73,6 +76,7 @@ class Projects(QtCore.QObject):
         self._opener = opener
         self.choose_project = choose_project
         self.choose_folder = choose_folder
+        self._firstPageStored.connect(self._on_first_page)  # queued: it comes from the worker
 
     @property
     def can_open(self) -> bool:
@@ -120,8 +124,11 @@ class Projects(QtCore.QObject):
             if folder is None:
                 return False
         self.message.emit(f"Adding {folder}…")
+        # A large new folder's first page of names is stored ahead of the rest: it is listed
+        # (and its first image shown) then, while the other names are being stored.
         self._runner.run(
-            indexing.add_folder, self._doc.project, Path(folder),
+            functools.partial(indexing.add_folder, on_first_page=self._firstPageStored.emit),
+            self._doc.project, Path(folder),
             on_done=self._on_added, on_error=self._on_add_failed, lane=tasks_mod.WRITE,
         )  # fmt: skip
         return True
@@ -132,6 +139,13 @@ class Projects(QtCore.QObject):
         self._current.on_filter_changed(self._browser.filter())
         if self._current.image_id is None and self._current.ids:
             self._current.go_to(self._current.ids[0])
+
+    @QtCore.Slot()
+    def _on_first_page(self) -> None:
+        """Nothing shown yet (a new folder): list what is stored so far and show the first image;
+        the whole list follows when all names are stored."""
+        if self._current.image_id is None:
+            self.relist()
 
     def _on_added(self, result: indexing.AddResult) -> None:
         self._doc.announce(result.changes)

@@ -10,10 +10,22 @@ from PySide6 import QtGui
 
 from labeler.imaging import decode
 
-#: Default memory for decoded pictures: 11 screen-sized 1080p frames (8 MB each), enough for the
-#: current image, the prefetched neighbours and a few to go back to, while the whole app stays
-#: within its 200 MB resident-memory budget (a 256 MB cache alone would break it).
-DEFAULT_CACHE_BYTES = 96 * 1024 * 1024
+#: The cache's size in frames of the canvas: enough for the picture in view, the two after it
+#: and the one before (decoded ahead) whatever their shape, and in practice a few more, since a
+#: photo letterboxed on the canvas covers only part of a frame. The loader makes first decodes
+#: screen-sized, so a frame is what the canvas shows: 2.9 MB on a canvas of 860 × 850 device
+#: pixels (a 1080p photo there takes 1.7 MB), 8 MB at 1920 × 1080.
+FRAMES = 4
+#: Bounds on the cache, whatever the canvas size. The app's resident budget is 200 MB, of which
+#: about 150 MB are taken with the first image up (``docs/benchmarks.md``); the ceiling holds
+#: three frames of a 4K canvas.
+MIN_BYTES = 8 * 1024 * 1024
+MAX_BYTES = 96 * 1024 * 1024
+
+
+def budget_for(width: int, height: int) -> int:
+    """Bytes for :data:`FRAMES` frames of ``width`` × ``height`` 32-bit pixels, within bounds."""
+    return max(MIN_BYTES, min(MAX_BYTES, FRAMES * max(width, 1) * max(height, 1) * 4))
 
 
 @dataclasses.dataclass(slots=True)
@@ -43,7 +55,7 @@ class PictureCache:
     The entry used last is never evicted, even when it alone is over the bound: it is on screen.
     """
 
-    def __init__(self, max_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+    def __init__(self, max_bytes: int = MIN_BYTES) -> None:
         self.max_bytes = max_bytes
         self._entries: collections.OrderedDict[Hashable, Entry] = collections.OrderedDict()
         self._bytes = 0
@@ -78,6 +90,11 @@ class PictureCache:
         old = self._entries.pop(key, None)
         if old is not None:
             self._bytes -= old.nbytes
+
+    def resize(self, max_bytes: int) -> None:
+        """A new bound; older entries go at once when the cache is over it."""
+        self.max_bytes = max_bytes
+        self._evict()
 
     def keys(self) -> list[Hashable]:
         return list(self._entries)

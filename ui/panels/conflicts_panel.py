@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore, QtWidgets
 
-from labeler.services import sync
+from labeler.sync import names
+
+if TYPE_CHECKING:  # the sync engine loads only once a project is linked
+    from labeler.services import sync
 
 COLUMNS = ("Image", "Class", "Mine", "Theirs", "Who", "Found")
 
@@ -37,7 +40,7 @@ class ConflictsPanel(QtWidgets.QWidget):
     """A table of open conflicts with keep mine / take theirs / keep both.
 
     Signals:
-        resolveRequested(str, object): conflict id and the ``sync.Choice``.
+        resolveRequested(str, object): conflict id and the ``names.Choice``.
         conflictSelected(object): the ``sync.Conflict`` the user selected (to show its image).
     """
 
@@ -57,12 +60,12 @@ class ConflictsPanel(QtWidgets.QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.empty = QtWidgets.QLabel("No conflicts: every label agrees with the server.")
         self.empty.setWordWrap(True)
-        self.buttons: dict[sync.Choice, QtWidgets.QPushButton] = {}
+        self.buttons: dict[names.Choice, QtWidgets.QPushButton] = {}
         row = QtWidgets.QHBoxLayout()
         for choice, text, tip in (
-            (sync.Choice.MINE, "Keep &mine", "Keep this workstation's version (sent at the next sync)"),
-            (sync.Choice.THEIRS, "Take &theirs", "Take the server's version"),
-            (sync.Choice.BOTH, "Keep &both", "Keep the server's version and mine as a new label"),
+            (names.Choice.MINE, "Keep &mine", "Keep this workstation's version (sent at the next sync)"),
+            (names.Choice.THEIRS, "Take &theirs", "Take the server's version"),
+            (names.Choice.BOTH, "Keep &both", "Keep the server's version and mine as a new label"),
         ):  # fmt: skip
             button = QtWidgets.QPushButton(text)
             button.setObjectName(f"resolve_{choice.value}")
@@ -127,7 +130,7 @@ class ConflictsPanel(QtWidgets.QWidget):
         for choice, button in self.buttons.items():
             # "both" keeps two labels: it only means something for an annotation.
             ok = chosen is not None and (
-                choice is not sync.Choice.BOTH or chosen.kind == "annotation"
+                choice is not names.Choice.BOTH or chosen.kind == "annotation"
             )
             button.setEnabled(ok)
 
@@ -137,7 +140,7 @@ class ConflictsPanel(QtWidgets.QWidget):
         if chosen is not None:
             self.conflictSelected.emit(chosen)
 
-    def _resolve(self, choice: sync.Choice) -> None:
+    def _resolve(self, choice: names.Choice) -> None:
         chosen = self.selected()
         if chosen is not None:
             self.resolveRequested.emit(chosen.id, choice)

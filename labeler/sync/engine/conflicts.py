@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import enum
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,16 +15,14 @@ from labeler import errors
 from labeler.domain import ids
 from labeler.store import annotations as store_annotations
 from labeler.store import database, models
+from labeler.sync import names
 from labeler.sync.engine import records
 from labeler.sync.wire import protocol
 
 Kind = protocol.RecordKind
 
 
-class Choice(enum.StrEnum):
-    MINE = "mine"
-    THEIRS = "theirs"
-    BOTH = "both"
+Choice = names.Choice
 
 
 class ConflictError(errors.UserError, ValueError):

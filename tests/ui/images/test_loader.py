@@ -78,7 +78,7 @@ def test_next_image_comes_from_the_prefetch_without_a_decode(
 
     with qtbot.waitSignal(loader.loaded):
         loader.request(images[0], [images[1]])
-    qtbot.waitUntil(lambda: runner.pending == 0)
+    qtbot.waitUntil(lambda: decoder.calls["n1.jpg"] == 1 and runner.pending == 0)
     assert decoder.calls == {"n0.jpg": 1, "n1.jpg": 1}
 
     loader.request(images[1], [images[0], images[2]])
@@ -86,8 +86,9 @@ def test_next_image_comes_from_the_prefetch_without_a_decode(
     # Shown at once, before any event loop turn, from the cache.
     assert shown.ids() == ["n0", "n1"]
     assert decoder.calls["n1.jpg"] == 1 and decoder.calls["n0.jpg"] == 1
-    qtbot.waitUntil(lambda: runner.pending == 0)
-    assert decoder.calls["n2.jpg"] == 1  # the next one is being prepared
+    assert decoder.calls["n2.jpg"] == 0  # not while the frame showing n1 is being painted
+    # The next one is prepared once it is.
+    qtbot.waitUntil(lambda: decoder.calls["n2.jpg"] == 1 and runner.pending == 0)
     _, picture, size = shown.loaded[-1]
     assert (picture.width(), picture.height()) == (320, 240) and size == QtCore.QSize(320, 240)
 
@@ -185,6 +186,21 @@ def test_first_decode_fits_the_screen_and_zoom_sharpens(
         loader.request_sharp("big", 1.5)
     assert sharp.args[0] == "big" and sharp.args[2] == QtCore.QSize(2400, 1800)
     assert (sharp.args[1].width(), sharp.args[1].height()) == (2400, 1800)
+
+
+def test_a_first_decode_is_kept_at_the_size_it_is_shown(
+    qtbot: QtBot, tmp_path: Path, loader: loader_mod.ImageLoader
+) -> None:
+    # DCT scaling cannot halve 1000 px for a 600 px screen: the picture kept is screen-sized all
+    # the same, so the cache holds what is shown, not three times that.
+    photo = files.record(files.photo(tmp_path / "wide.jpg", (1000, 750)))
+    loader.set_target_size(QtCore.QSize(600, 600))
+    with qtbot.waitSignal(loader.loaded) as got:
+        loader.request(photo)
+    _, picture, size = got.args
+    assert (picture.width(), picture.height()) == (600, 450) and size == QtCore.QSize(1000, 750)
+    assert loader.cache.nbytes == 600 * 450 * 4
+    assert QtGui.QColor(picture.pixel(10, 225)).lightness() > 230  # the left band, still there
 
 
 def test_pictures_are_upright_as_the_project_records(
