@@ -86,7 +86,9 @@ def parse_task(task: str | None, samples: Sequence[base.Sample] = ()) -> str:
         chosen = default_task(samples)
         key = chosen if chosen in ("multiclass", "multilabel") else "multiclass"
     if key not in TASKS:
-        raise base.OptionError(f"Azure ML tasks are {', '.join(TASKS)}; {task!r} is not one of them")
+        raise base.OptionError(
+            f"Azure ML tasks are {', '.join(TASKS)}; {task!r} is not one of them"
+        )
     return key
 
 

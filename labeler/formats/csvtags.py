@@ -62,7 +62,9 @@ class CsvWriter:
         elif task in ("multiclass", "classify", "classification"):
             multi = False
         else:
-            raise base.OptionError(f"CSV export takes the task multiclass or multilabel, not {task!r}")
+            raise base.OptionError(
+                f"CSV export takes the task multiclass or multilabel, not {task!r}"
+            )
         rows: dict[str, list[tuple[str, str]]] = {}
         written: list[str] = []
         for done, (sample, tags) in enumerate(zip(items, tags_of, strict=True)):

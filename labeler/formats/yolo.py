@@ -223,7 +223,9 @@ class YoloWriter:
         items = list(samples)
         task = options.task or default_task(items)
         if task not in TASKS:
-            raise base.OptionError(f"unknown YOLO task {task!r}; expected one of: {', '.join(TASKS)}")
+            raise base.OptionError(
+                f"unknown YOLO task {task!r}; expected one of: {', '.join(TASKS)}"
+            )
         if task == "classify":
             return _write_classify(items, out, options, report, progress)
         ids = {name: i for i, name in enumerate(options.classes)}

@@ -118,8 +118,13 @@ def insert_shapes(
     shapes: Sequence[ann_mod.NewShape],
     author: str,
     now: Any,
+    source: Mapping[str, Any] | None = None,
 ) -> list[str]:
-    """Insert annotations inside the caller's unit of work (with history and image counters)."""
+    """Insert annotations inside the caller's unit of work (with history and image counters).
+
+    ``source`` goes into the history entry when the shapes were not drawn by hand (an accepted
+    suggestion: its model, hash and score).
+    """
     live_classes = _live_class_ids(session)
     made: list[str] = []
     for shape in shapes:
@@ -142,7 +147,7 @@ def insert_shapes(
         if session.get(models.AnnotationRow, row.id) is not None:
             raise AnnotationError(f"annotation {row.id} exists already")
         session.add(row)
-        _record(session, row, "create", author, now)
+        _record(session, row, "create", author, now, source)
         made.append(row.id)
     _after_edit(session, image, author, now)
     return made
@@ -292,6 +297,7 @@ def history(project: project_mod.Project, image_id: str) -> list[ann_mod.History
                 deleted=r.deleted,
                 author=r.author,
                 at=r.at,
+                source=r.source,
             )
             for r in rows
         ]
@@ -343,7 +349,12 @@ def _bump(row: models.AnnotationRow, author: str, now: Any) -> None:
 
 
 def _record(
-    session: orm.Session, row: models.AnnotationRow, op: str, author: str, now: Any
+    session: orm.Session,
+    row: models.AnnotationRow,
+    op: str,
+    author: str,
+    now: Any,
+    source: Mapping[str, Any] | None = None,
 ) -> None:
     session.add(
         models.AnnotationHistoryRow(
@@ -359,6 +370,7 @@ def _record(
             deleted=row.deleted,
             author=author,
             at=now,
+            source=dict(source) if source else None,
         )
     )
 

@@ -24,7 +24,7 @@ from labeler import errors
 
 #: The newest schema revision this labeler knows. A test checks it equals Alembic's head, and opening a
 #: project compares against it without loading the migration scripts (they cost ~100 ms to import).
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0005"
 
 BUSY_TIMEOUT_MS = 15_000
 
