@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 from labeler.assist import (
@@ -13,6 +14,7 @@ from labeler.assist import (
     kinds,
     predictions,
     prompts,
+    recognise,
     registry,
     runtime,
     sam,
@@ -73,3 +75,19 @@ def open_segmenter(entry: registry.Entry, *, threads: int | None = None) -> prom
         runtime.Session(entry.path("model"), threads),
         runtime.Session(entry.path("decoder"), threads),
     )
+
+
+def detector_from_file(
+    path: Path, *, kind: kinds.Kind | None = None, threads: int | None = None
+) -> tuple[Detector, recognise.Recognised]:
+    """A detector straight from an ONNX file, its kind told from the file (``labeler serve
+    --model NAME=FILE``); an AutoML model's ``labels.json`` is read from beside it."""
+    labels = path.parent / "labels.json"
+    names = recognise.read_labels(labels) if labels.is_file() else None
+    session = runtime.Session(path, threads)
+    found = recognise.recognise(session, kind, names)
+    if not found.kind.detects:
+        raise errors.AssistError(f"{path} is a click-to-segment model; it does not pre-label")
+    if found.kind in (K.AUTOML_DETECT, K.AUTOML_SEGMENT):
+        return automl.AutoMLDetector(session, found.kind, found.names), found
+    return yolo.YoloDetector(session, found.kind, found.names, found.imgsz), found

@@ -102,10 +102,13 @@ def cmd_predict(args: argparse.Namespace) -> int:
         ids = images.list_image_ids(
             project, images.ImageFilter(statuses=frozenset(statuses), problems=False)
         )
-        report = suggestions.predict(
-            project, entry, detector, plan, ids, min_score=args.min_score, again=args.again,
-            progress=common.progress_bar("pre-labeling", args),
-        )  # fmt: skip
+        try:
+            report = suggestions.predict(
+                project, entry, detector, plan, ids, min_score=args.min_score, again=args.again,
+                progress=common.progress_bar("pre-labeling", args),
+            )  # fmt: skip
+        finally:
+            assist.close_detector(detector)
         if plan.unknown and detector.names != entry.names and entry.kind is assist.Kind.ENDPOINT:
             assist.registry_().update(entry.name, names=detector.names)
     lines = [

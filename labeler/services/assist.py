@@ -116,14 +116,25 @@ class ClassPlan:
     """How a model's classes land in a project.
 
     Attributes:
-        mapped: model class → project class id.
+        mapped: model class → project class id, for the classes known so far.
         ignored: model classes left out on purpose.
         unknown: model classes nobody has decided about yet (no project class of that name).
+        by_name: project class ids by folded name, for classes an endpoint names only as it
+            answers (they map by name like the others).
     """
 
     mapped: Mapping[str, str]
     ignored: frozenset[str]
     unknown: tuple[str, ...]
+    by_name: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    def class_for(self, label: str) -> str | None:
+        """The project class of a model class; None when it is left out or unknown."""
+        if label in self.mapped:
+            return self.mapped[label]
+        if label in self.ignored:
+            return None
+        return self.by_name.get(label.casefold())
 
 
 def plan_classes(
@@ -151,7 +162,8 @@ def plan_classes(
             mapped[label] = class_id
         elif label not in unknown:
             unknown.append(label)
-    return ClassPlan(mapped, frozenset(ignored), tuple(unknown))
+    ignored |= {k for k, v in entry.class_map.items() if v is None}
+    return ClassPlan(mapped, frozenset(ignored), tuple(unknown), by_folded)
 
 
 def remember_classes(name: str, answers: Mapping[str, str | None]) -> Entry:
@@ -184,12 +196,30 @@ def endpoint_transport(
     client = client_mod.SyncClient(
         url, key=sync_svc.find_key(url, key), timeout=timeout, token_source=token_source
     )
-    retrier = retry.Retrier(url, policy or retry.RetryPolicy(), sleep=sleep)
+    return _Transport(url, client, retry.Retrier(url, policy or retry.RetryPolicy(), sleep=sleep))
 
-    def post(body: bytes) -> bytes:
-        return retrier.call(lambda: client.post_json(url, body))
 
-    return post
+class _Transport:
+    """Posts to one endpoint under the retry rules; ``close`` ends its connections."""
+
+    def __init__(self, url: str, client: client_mod.SyncClient, retrier: retry.Retrier) -> None:
+        self.url = url
+        self.client = client
+        self.retrier = retrier
+
+    def __call__(self, body: bytes) -> bytes:
+        return self.retrier.call(lambda: self.client.post_json(self.url, body))
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def close_detector(detector: loading.Detector) -> None:
+    """Let go of what a detector holds open (an endpoint's connections)."""
+    transport = getattr(detector, "transport", None)
+    close = getattr(transport, "close", None)
+    if callable(close):
+        close()
 
 
 def open_detector(

@@ -223,7 +223,7 @@ def _store(
                 store.drop_open(session, image.id, entry.sha256)
             kept = 0
             for p in preds:
-                class_id = plan.mapped.get(p.label)
+                class_id = plan.class_for(p.label)
                 if class_id is None:
                     if p.label not in plan.ignored:
                         report.unmapped[p.label] = report.unmapped.get(p.label, 0) + 1
