@@ -29,6 +29,7 @@ from ui.panels import (
     levels_panel,
     review_panel,
     status_bar,
+    suggestions_panel,
     tags_panel,
 )
 
@@ -79,7 +80,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.action_set = actions_mod.ActionSet(self, settings_mod.shortcut_overrides())
         self.addActions(self.action_set.all())
         self.tools = QtGui.QActionGroup(self)
-        for name in ("tool_select", "tool_box", "tool_polygon"):
+        for name in ("tool_select", "tool_box", "tool_polygon", "tool_segment"):
             self.tools.addAction(self.action_set[name])
 
     def _init_central(self) -> None:
@@ -120,8 +121,13 @@ class MainWindow(QtWidgets.QMainWindow):
             "Conflicts", "conflictsDock", self.conflicts_panel, DockArea.BottomDockWidgetArea
         )
         self.conflicts_dock.hide()
+        self.suggestions_panel = suggestions_panel.SuggestionsPanel()
+        self.suggestions_dock = self._dock(
+            "Suggestions", "suggestionsDock", self.suggestions_panel, right
+        )
         self.tabifyDockWidget(self.attributes_dock, self.review_dock)
         self.tabifyDockWidget(self.review_dock, self.levels_dock)
+        self.tabifyDockWidget(self.levels_dock, self.suggestions_dock)
         self.attributes_dock.raise_()
         self.resizeDocks(
             [self.class_dock, self.annotation_dock, self.attributes_dock],
@@ -150,7 +156,7 @@ class MainWindow(QtWidgets.QMainWindow):
         panels_menu = menus["View"].addMenu("&Panels")
         for dock in (
             self.browser_dock, self.class_dock, self.tags_dock, self.annotation_dock,
-            self.attributes_dock, self.review_dock, self.conflicts_dock,
+            self.attributes_dock, self.review_dock, self.suggestions_dock, self.conflicts_dock,
         ):  # fmt: skip
             panels_menu.addAction(dock.toggleViewAction())
 

@@ -222,6 +222,20 @@ def close_detector(detector: loading.Detector) -> None:
         close()
 
 
+_detectors: dict[tuple[str, int | None], loading.Detector] = {}
+
+
+def cached_detector(name: str, *, threads: int | None = None) -> tuple[Entry, loading.Detector]:
+    """A registered model ready to pre-label, loaded once per process (the app's)."""
+    entry = get_model(name)
+    with _lock:
+        found = _detectors.get((entry.sha256, threads))
+        if found is None:
+            found = open_detector(entry, threads=threads)
+            _detectors[(entry.sha256, threads)] = found
+    return entry, found
+
+
 def open_detector(
     entry: Entry,
     *,
