@@ -167,6 +167,8 @@ class Assist(QtCore.QObject):
             self._panel.set_thresholds(self._doc.schema.classes, self.thresholds, DEFAULT_THRESHOLD)
         if image_id is not None and (image_id in changes.annotation_images or changes.schema):
             self.reload()
+        if changes.annotations:  # a label made from a suggestion may have been edited
+            self._panel.set_outcomes(self._doc.read(suggestions_svc.outcomes))
 
     @QtCore.Slot(float)
     def on_zoom_changed(self, zoom: float) -> None:
@@ -325,6 +327,9 @@ class Assist(QtCore.QObject):
         if plan is None:
             self._finish_batch("Cancelled: the model's classes were not mapped")
             return
+        if self.model is None:  # the model just used is the one to pre-label single images with
+            self.set_model(name)
+            self.refresh_panel()
         flt = images_svc.ImageFilter(
             statuses=frozenset(status_mod.ImageStatus(s) for s in statuses), problems=False
         )

@@ -50,6 +50,7 @@ class SuggestionsPanel(QtWidgets.QWidget):
         form = QtWidgets.QFormLayout()
         form.addRow("Pre-label with", self.model)
         form.addRow("Segment with", self.segment_model)
+        self.model.setToolTip("Models are added with `labeler models add` (see the README)")
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.auto)
@@ -68,7 +69,7 @@ class SuggestionsPanel(QtWidgets.QWidget):
         self, detect: Sequence[str], segment: Sequence[str], chosen: str | None, seg: str | None
     ) -> None:
         for combo, names, pick, none in (
-            (self.model, detect, chosen, "(no model — add one with `labeler models add`)"),
+            (self.model, detect, chosen, "(none)"),
             (self.segment_model, segment, seg, BUILT_IN),
         ):
             combo.blockSignals(True)
