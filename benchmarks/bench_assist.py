@@ -27,6 +27,7 @@ import shutil
 import statistics
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -37,11 +38,10 @@ from onnx import TensorProto, helper, numpy_helper
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from benchmarks import common
-from benchmarks import gui_images
+from benchmarks import common, gui_images
 from labeler.assist import frames, letterbox, prompts, runtime
 from labeler.domain import schema as schema_mod
-from labeler.services import assist, images, indexing, schema, segment, suggestions
+from labeler.services import assist, images, indexing, schema, suggestions
 from labeler.services import project as project_mod
 
 NAMES = ["washer", "nut", "bracket"]
@@ -151,7 +151,6 @@ def _p95(values: list[float]) -> float:
 
 def bench_gui(out: Path, clicks: int) -> list[str]:
     from ui import app as app_mod
-    from ui import tasks
 
     app = app_mod.application()
     project = project_mod.open_project(out / "project.labeler")
@@ -167,6 +166,16 @@ def bench_gui(out: Path, clicks: int) -> list[str]:
         app.processEvents()
     app.processEvents()
     rows: list[str] = [f"<!-- canvas viewport {window.canvas.viewport().size().toTuple()} -->"]
+    rows += _clicks(app, bench, clicks)
+    rows += _frames(app, bench, project, out)
+    window.close()
+    bench.close()
+    return rows
+
+
+def _clicks(app: QtWidgets.QApplication, bench: Any, clicks: int) -> list[str]:
+    window, x = bench.window, bench.assist
+    rows: list[str] = []
     image = window.current.image
     assert image is not None
     for label, model in (("built-in segmenter", None), ("SAM-layout pair", "bench-sam")):
@@ -206,7 +215,14 @@ def bench_gui(out: Path, clicks: int) -> list[str]:
             f"{_p95(limit) * 1000:.1f} ms the segmenter's own call", "", "≤ 50 ms p95",
         ))  # fmt: skip
         window.action_set["tool_select"].trigger()
-    # Frames while a batch runs.
+    return rows
+
+
+def _frames(
+    app: QtWidgets.QApplication, bench: Any, project: project_mod.Project, out: Path
+) -> list[str]:
+    """Frames while a batch runs on the model lane, and with nothing running."""
+    window, x = bench.window, bench.assist
     window.action_set["tool_select"].trigger()
     x.set_threshold(schema.get_schema(project).classes[0].id, 0.0)
     x.prelabel_image()
@@ -240,17 +256,13 @@ def bench_gui(out: Path, clicks: int) -> list[str]:
     bench.runner.wait(60000)
     app.processEvents()
     dialog.close()
-    rows.append(common.row(
+    return [common.row(
         "canvas frame (full repaint, 1080p, zoom step) while a batch runs, p95 / median",
         f"{_p95(busy) * 1000:.1f} / {statistics.median(busy) * 1000:.1f} ms"
         + ("" if running else " (too few frames: the batch ended early)"),
         f"{_p95(idle) * 1000:.1f} / {statistics.median(idle) * 1000:.1f} ms with nothing running",
         f"{_p95(busy) / _p95(idle):.2f}×", "≤ 16 ms p95",
-    ))  # fmt: skip
-    window.close()
-    bench.close()
-    del tasks
-    return rows
+    )]  # fmt: skip
 
 
 def main() -> None:
