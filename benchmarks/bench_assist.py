@@ -160,7 +160,7 @@ def bench_gui(out: Path, clicks: int) -> list[str]:
     for dock in bench.window.findChildren(QtWidgets.QDockWidget):
         dock.hide()
     bench.window.resize(1920, 1080 + bench.window.menuBar().height() + 30)
-    window, x = bench.window, bench.assist
+    window = bench.window
     deadline = time.monotonic() + 20
     while window.canvas.image_id() != window.current.image_id and time.monotonic() < deadline:
         app.processEvents()

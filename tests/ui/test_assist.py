@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from PySide6 import QtCore
 
 from labeler.domain import geometry as geo
@@ -64,7 +65,9 @@ def test_prelabel_accept_and_reject_with_keys(qtbot: Any, bench: Any) -> None:
     workbench.press(qtbot, bench, "W")  # reject the other
     assert x.layer.items == {} and len(labels(bench)) == 1
     image_id = bench.window.current.image_id
-    states = {s.state for s in suggestions.of_image(bench.project, image_id, ("accepted", "rejected"))}
+    states = {
+        s.state for s in suggestions.of_image(bench.project, image_id, ("accepted", "rejected"))
+    }
     assert states == {"accepted", "rejected"}
     # Pre-labeling again brings back neither the label's object nor the rejected one.
     workbench.press(qtbot, bench, "L")
