@@ -417,6 +417,15 @@ def least_certain(
         return store.least_certain(session, model)
 
 
+def to_check(project: project_mod.Project, flt: images.ImageFilter | None = None) -> list[str]:
+    """Ids of the images with open suggestions (matching ``flt``), least certain first."""
+    order = [image_id for image_id, _ in least_certain(project)]
+    if flt is None or flt == images.ImageFilter():
+        return order
+    keep = set(images.list_image_ids(project, flt))
+    return [i for i in order if i in keep]
+
+
 def next_to_check(
     project: project_mod.Project, current: str | None, model: str | None = None
 ) -> str | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 from labeler.domain import geometry as geo
 from labeler.domain import schema as schema_mod
@@ -123,3 +123,15 @@ def test_click_to_segment_with_the_built_in_segmenter(qtbot: Any, bench: Any) ->
     assert labels(bench) == []
     bench.window.action_set["tool_select"].trigger()
     assert not x.prompt_input.active
+
+
+def test_the_browser_lists_images_to_check_least_certain_first(qtbot: Any, bench: Any) -> None:
+    dialog = bench.assist.batch_dialog()
+    with qtbot.waitSignal(bench.runner.idle, timeout=20000):
+        dialog.start.click()
+    dialog.close()
+    combo = bench.window.browser.findChild(QtWidgets.QComboBox, "imageFilter")
+    combo.setCurrentIndex(combo.findData("to_check"))
+    expected = [i for i, _ in suggestions.least_certain(bench.project)]
+    assert len(expected) == 3
+    assert bench.window.current.ids == expected
