@@ -54,7 +54,12 @@ def open_app(target: Path | None) -> int:
     try:
         from ui import app
     except ImportError as exc:
-        raise common.CliError(f"the desktop app cannot start: {exc}") from exc
+        hint = (
+            " (the app is the `app` extra: pip install 'labeler[app]')"
+            if exc.name is not None and exc.name.startswith(("PySide6", "shiboken6"))
+            else ""
+        )
+        raise common.CliError(f"the desktop app cannot start: {exc}{hint}") from exc
     return int(app.run(target))
 
 
