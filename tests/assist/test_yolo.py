@@ -6,7 +6,9 @@ import math
 from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
+from onnx import TensorProto, helper, numpy_helper
 
 from labeler.assist import frames, kinds, letterbox, recognise, runtime, yolo
 from labeler.domain import geometry as geo
@@ -111,3 +113,33 @@ def test_yolov5_multiplies_objectness_and_class_probability(tmp_path: Path) -> N
     (found,) = d.detect([frames.Frame.full(picture(64, 64))], 0.25)
     assert [(p.label, p.score) for p in found] == [("bracket", pytest.approx(0.4))]
     assert found[0].geometry == geo.Box(12, 12, 8, 8)
+
+
+def test_end_to_end_exports_skip_nms(tmp_path: Path) -> None:
+    # Ultralytics' end2end exports (metadata end2end=True) answer [B, max_det, 6]: x0, y0, x1, y1,
+    # score, class in input pixels, NMS done inside the model.
+    rows = np.zeros((1, 300, 6), dtype=np.float32)
+    rows[0, 0] = (8, 8, 24, 16, 0.9, 2)
+    rows[0, 1] = (9, 8, 24, 16, 0.8, 2)  # overlapping, same class: kept (no NMS here)
+    graph = helper.make_graph(
+        [helper.make_node("ReduceMean", ["images"], ["m"], axes=[0, 1, 2, 3], keepdims=0),
+         helper.make_node("Mul", ["m", "zero"], ["z"]), helper.make_node("Add", ["rows", "z"], ["output0"])],
+        "e2e", [helper.make_tensor_value_info("images", TensorProto.FLOAT, [1, 3, 32, 32])],
+        [helper.make_tensor_value_info("output0", TensorProto.FLOAT, [1, 300, 6])],
+        [numpy_helper.from_array(rows, "rows"), numpy_helper.from_array(np.array(0.0, np.float32), "zero")],
+    )  # fmt: skip
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    for k, v in {
+        "task": "detect",
+        "end2end": "True",
+        "names": repr(dict(enumerate(NAMES))),
+    }.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = k, v
+    onnx.save(model, str(tmp_path / "e2e.onnx"))
+    (found,) = detector(tmp_path / "e2e.onnx").detect([frames.Frame.full(picture(32, 32))], 0.5)
+    assert [(p.label, p.geometry) for p in found] == [
+        ("bracket", geo.Box(8, 8, 16, 8)),
+        ("bracket", geo.Box(9, 8, 15, 8)),
+    ]
