@@ -74,6 +74,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("tool_polygon", "&Polygon", ["P"], "Draw polygons", "Tools", True),
     _a("tool_rotated_box", "R&otated box", ["O"],
        "Draw rotated boxes: two clicks along one edge, a third for the width", "Tools", True),
+    _a("tool_segment", "Se&gment (click)", ["M"],
+       "Click an object (Shift+click: not the object; drag: a box) to outline it", "Tools", True),
     _a("pick_class", "&Class…", ["C"], "Choose the class by typing part of its name", "Tools"),
     # Edit
     _a("undo", "&Undo", ["Ctrl+Z"], "Undo the last change on this image", "Edit"),
@@ -96,6 +98,20 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("zoom_out", "Zoom &out", ["Ctrl+-"], "Zoom out", "View"),
     _a("toggle_labels", "&Hide labels", ["H"], "Hide or show the class names on the shapes", "View", True),
     _a("shortcuts", "&Keyboard shortcuts", ["?", "F1"], "Show every key", "Help"),
+    # Model assistance
+    _a("suggestion_accept", "&Accept suggestion", ["Q"],
+       "Make a label of the current suggestion and go to the next", "Assist"),
+    _a("suggestion_reject", "&Reject suggestion", ["W"],
+       "Turn the current suggestion down (it is not suggested again) and go to the next", "Assist"),
+    _a("suggestion_accept_all", "Accept &all on this image", ["Shift+Q"],
+       "Make labels of every suggestion shown on this image", "Assist"),
+    _a("suggestion_next", "&Next suggestion", ["E"], "Make the next suggestion current", "Assist"),
+    _a("suggestion_check_next", "Next image to &check", ["Shift+E"],
+       "Go to the image whose suggestion is least certain", "Assist"),
+    _a("prelabel_image", "&Pre-label this image", ["L"],
+       "Run the chosen model on this image", "Assist"),
+    _a("prelabel_batch", "Pre-label &images…", ["Ctrl+Shift+L"],
+       "Run the chosen model on many images, with progress and cancel", "Assist"),
     # Projects and datasets
     _a("open_project", "&Open project or folder…", ["Ctrl+O"],
        "Open a .labeler project or a folder of images instead of this project", "File"),
@@ -110,7 +126,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("quit", "&Quit", ["Ctrl+Q"], "Close the project (everything is saved)", "File"),
 )  # fmt: skip
 
-MENUS: tuple[str, ...] = ("File", "Edit", "Go", "Image", "Tools", "View", "Help")
+MENUS: tuple[str, ...] = ("File", "Edit", "Go", "Image", "Tools", "Assist", "View", "Help")
 
 #: What class keys add to set image tags in projects that draw shapes too (the plain key chooses
 #: the drawing class there).

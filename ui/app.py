@@ -24,6 +24,7 @@ from ui import settings as settings_mod
 from ui import tasks as tasks_mod
 from ui.browser import widget as browser_mod
 from ui.canvas import canvas as canvas_mod
+from ui.controllers import assist as assist_mod
 from ui.controllers import datasets as datasets_mod
 from ui.controllers import indexer as indexer_mod
 from ui.controllers import projects as projects_mod
@@ -97,8 +98,14 @@ class Workbench(QtCore.QObject):
         self._sync: sync_mod.SyncController | None = None
         self.sync_dialog: sync_dialog.SyncDialog | None = None
         self.sign_in_prompt: QtWidgets.QMessageBox | None = None
+        w = self.window
+        self.assist = assist_mod.Assist(
+            w, self.doc, self.runner, w.current, canvas, w.undo, w.suggestions_panel,
+            lambda: w.labeling.current_class, self,
+        )  # fmt: skip
         self._connect_files()
         self._connect_sync_actions()
+        self._connect_assist()
 
     @property
     def sync(self) -> sync_mod.SyncController:
@@ -154,6 +161,22 @@ class Workbench(QtCore.QObject):
         s.notice.connect(lambda text: w.statusBar().showMessage(text, 60000))
         s.signInPrompt.connect(self._show_sign_in_prompt)
         w.status_widgets.set_sync_state(s.state)
+
+    def _connect_assist(self) -> None:
+        """Suggestions, pre-labeling and click-to-segment (their controller needs the runner)."""
+        a, w, x = self.window.action_set, self.window, self.assist
+        w.current.imageChanged.connect(x.on_image_changed)
+        self.doc.changed.connect(x.on_changed)
+        w.canvas.zoomChanged.connect(x.on_zoom_changed)
+        a["suggestion_accept"].triggered.connect(x.accept_current)
+        a["suggestion_reject"].triggered.connect(x.reject_current)
+        a["suggestion_accept_all"].triggered.connect(x.accept_all)
+        a["suggestion_next"].triggered.connect(x.next_suggestion)
+        a["suggestion_check_next"].triggered.connect(x.next_to_check)
+        a["prelabel_image"].triggered.connect(lambda: x.prelabel_image())
+        a["prelabel_batch"].triggered.connect(lambda: x.batch_dialog())
+        a["tool_segment"].toggled.connect(x.set_segment_tool)
+        x.message.connect(lambda text: w.statusBar().showMessage(text, 8000))
 
     def _forget_overtaken_steps(self, changes: changes_mod.Changes) -> None:
         """Undo steps on an image a teammate changed since could overwrite their work without a
@@ -244,6 +267,7 @@ class Workbench(QtCore.QObject):
     def close(self) -> None:
         """Stop background work and close the project (after the window has closed)."""
         self.datasets.close_dialog()
+        self.assist.cancel_batch()
         if self._sync is not None:
             self._sync.stop()
         self.indexer.stop()

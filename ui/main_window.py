@@ -31,6 +31,7 @@ from ui.panels import (
     levels_panel,
     review_panel,
     status_bar,
+    suggestions_panel,
     tags_panel,
 )
 
@@ -88,6 +89,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tools = QtGui.QActionGroup(self)
         for tool in canvas_kinds.TOOLS:
             self.tools.addAction(self.action_set[f"tool_{tool}"])
+        # Click-to-segment draws polygons from clicks: a tool of its own beside the kinds'.
+        self.tools.addAction(self.action_set["tool_segment"])
 
     def _init_central(self) -> None:
         self.canvas.setObjectName("canvas")
@@ -130,8 +133,16 @@ class MainWindow(QtWidgets.QMainWindow):
             "Conflicts", "conflictsDock", self.conflicts_panel, DockArea.BottomDockWidgetArea
         )
         self.conflicts_dock.hide()
+        self.suggestions_panel = suggestions_panel.SuggestionsPanel()
+        self.suggestions_dock = self._dock(
+            "Suggestions", "suggestionsDock", self.suggestions_panel, right
+        )
         self.tabifyDockWidget(self.attributes_dock, self.review_dock)
         self.tabifyDockWidget(self.review_dock, self.levels_dock)
+        self.tabifyDockWidget(self.levels_dock, self.suggestions_dock)
+        # Shown once a model is used (a fourth tab widens the right column: a small window keeps
+        # its canvas until then); View lists it as every dock.
+        self.suggestions_dock.hide()
         self.attributes_dock.raise_()
         self.resizeDocks(
             [self.class_dock, self.annotation_dock, self.attributes_dock],
@@ -164,7 +175,7 @@ class MainWindow(QtWidgets.QMainWindow):
         panels_menu = menus["View"].addMenu("&Panels")
         for dock in (
             self.browser_dock, self.class_dock, self.tags_dock, self.annotation_dock,
-            self.attributes_dock, self.review_dock, self.conflicts_dock,
+            self.attributes_dock, self.review_dock, self.suggestions_dock, self.conflicts_dock,
         ):  # fmt: skip
             panels_menu.addAction(dock.toggleViewAction())
 

@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 
 READ = "read"
 WRITE = "write"
+#: Model inference (pre-labeling, embeddings): one thread of its own, so a long batch never
+#: holds up decoding, thumbnails or writes.
+MODEL = "model"
 
 
 class CancelToken:
@@ -71,9 +74,10 @@ class TaskRunner(QtCore.QObject):
 
     def __init__(self, parent: QtCore.QObject | None = None, *, read_threads: int = 2) -> None:
         super().__init__(parent)
-        self._pools = {READ: QtCore.QThreadPool(self), WRITE: QtCore.QThreadPool(self)}
+        self._pools = {lane: QtCore.QThreadPool(self) for lane in (READ, WRITE, MODEL)}
         self._pools[READ].setMaxThreadCount(read_threads)
         self._pools[WRITE].setMaxThreadCount(1)  # writes run one at a time, in order
+        self._pools[MODEL].setMaxThreadCount(1)
         self._relay = _Relay(self)
         self._relay.finished.connect(self._on_finished, QtCore.Qt.ConnectionType.QueuedConnection)
         self._tokens: set[CancelToken] = set()
@@ -98,7 +102,8 @@ class TaskRunner(QtCore.QObject):
             on_done: Called on the GUI thread with the result.
             on_error: Called on the GUI thread with the exception; without it ``taskFailed``
                 is emitted.
-            lane: ``"read"`` (two threads) or ``"write"`` (one thread, in order).
+            lane: ``"read"`` (two threads), ``"write"`` (one thread, in order) or ``"model"``
+                (one thread for inference).
             priority: Higher starts first among the read tasks still waiting.
             token: Cancel token to use (one is made when omitted).
 
@@ -106,7 +111,7 @@ class TaskRunner(QtCore.QObject):
             The task's cancel token.
         """
         if lane not in self._pools:
-            raise ValueError(f"unknown lane {lane!r}; expected 'read' or 'write'")
+            raise ValueError(f"unknown lane {lane!r}; expected 'read', 'write' or 'model'")
         token = token or CancelToken()
         if self._closed:
             token.cancel()

@@ -70,6 +70,8 @@ def _server_main(argv: list[str]) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from labeler.cli import app as cli_app
     from labeler.cli import data as cli_data
+    from labeler.cli import models as cli_models
+    from labeler.cli import predict as cli_predict
     from labeler.cli import project as cli_project
     from labeler.cli import sync as cli_sync
 
@@ -85,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_data.register(sub)
     cli_app.register(sub)
     cli_sync.register(sub)
+    cli_models.register(sub)
+    cli_predict.register(sub)
     for command in list(sub.choices.values()):
         # Also after the command's name (``labeler import ... --author NAME``); given there it
         # wins, left out it does not hide one given before the command.

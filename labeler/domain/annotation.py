@@ -67,3 +67,4 @@ class HistoryEntry:
     deleted: bool
     author: str
     at: dt.datetime
+    source: Mapping[str, Any] | None = None  # an accepted suggestion: model, sha256, score

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import io
 import os
 import warnings
 from collections.abc import Sequence
@@ -142,11 +143,29 @@ def open_upright(
     The image's mode is ``RGB``, ``RGBA``, ``L`` or ``I`` (16-bit values held in 32 bits).
     """
     name = os.fspath(path)
+    with _opened(name, name) as im:
+        return _decode_opened(im, name, target, orientation, max_pixels)
+
+
+def open_upright_bytes(
+    data: bytes,
+    *,
+    name: str = "the image",
+    target: tuple[int, int] | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> tuple[PILImage.Image, tuple[int, int]]:
+    """Like :func:`open_upright` for an image's bytes (a request body); the orientation is read
+    from the bytes. ``name`` says which image in messages."""
+    with _opened(io.BytesIO(data), name) as im:
+        return _decode_opened(im, name, target, None, max_pixels)
+
+
+def _opened(source: str | io.BytesIO, name: str) -> PILImage.Image:
     try:
         with warnings.catch_warnings():
             # Our own limit below decides; Pillow's warning would only be noise.
             warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
-            im = PILImage.open(name)
+            return PILImage.open(source)
     except FileNotFoundError:
         raise DecodeError(f"The file {name} does not exist (moved or deleted?).") from None
     except PILImage.DecompressionBombError as exc:
@@ -155,8 +174,6 @@ def open_upright(
         raise DecodeError(f"{name} is not an image file labeler can read.") from None
     except OSError as exc:
         raise DecodeError(f"The file {name} cannot be read: {exc.strerror or exc}.") from None
-    with im:
-        return _decode_opened(im, name, target, orientation, max_pixels)
 
 
 def _decode_opened(

@@ -55,6 +55,18 @@ def _parser() -> argparse.ArgumentParser:
         "default %(default)s)",
     )  # fmt: skip
     _retention_args(serve)
+    serve.add_argument(
+        "--model", action="append", default=[], metavar="NAME=FILE",
+        help="serve an ONNX model at /v1/models/NAME/predict (AutoML scoring contract); NAME "
+        "alone serves a model registered with `labeler models add` (repeatable)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--model-rate-limit", default="60/60", metavar="CALLS/SECONDS",
+        help="calls to a model per key and period, besides the gateway's limits (default "
+        "%(default)s; 0: none of its own)",
+    )  # fmt: skip
+    serve.add_argument("--model-threads", type=int, default=None, metavar="N",
+                       help="onnxruntime threads per model (default: every core)")  # fmt: skip
     maintain = sub.add_parser(
         "maintain",
         help="expire idempotency keys and compact the change feed once (for cron)",
@@ -148,6 +160,11 @@ def serve(args: argparse.Namespace) -> int:
         return 1
     try:
         app = app_mod.create_app(settings)
+        if args.model:
+            from labeler.server.routes import models as models_route
+
+            rate = models_route.RateLimit.parse(args.model_rate_limit)
+            models_route.install(app, models_route.load(args.model, args.model_threads), rate)
     except Exception as exc:  # any failure to start is reported on one line
         sock.close()
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -157,7 +174,8 @@ def serve(args: argparse.Namespace) -> int:
     port = sock.getsockname()[1]
     print(
         f"labeler sync service listening on http://{args.host}:{port}"
-        f" (database: {_safe_url(settings.db_url)}, gateway: {settings.gateway})",
+        f" (database: {_safe_url(settings.db_url)}, gateway: {settings.gateway})"
+        + (f"; models: {', '.join(m.partition('=')[0] for m in args.model)}" if args.model else ""),
         flush=True,
     )
     maintainer = None

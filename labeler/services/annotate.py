@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -119,10 +120,12 @@ def insert_shapes(
     shapes: Mapping[str, Sequence[ann_mod.NewShape]],
     author: str,
     now: dt.datetime,
+    source: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """Insert shapes on images (``shapes``: by image id) inside the caller's unit of work, with
     their history and the images' counters, in a few bulk statements (an import of 100,000 boxes
-    goes through here as one drawn box does).
+    goes through here as one drawn box does). ``source`` goes into the first history version
+    when the shapes were not drawn by hand (an accepted suggestion: its model, hash and score).
 
     Raises:
         AnnotationError: an unknown image or class, or an id that exists already.
@@ -143,7 +146,7 @@ def insert_shapes(
                 store_annotations.New(
                     id=shape.id or next(fresh), image_id=image_id, class_id=shape.class_id,
                     kind=shape.kind.value, geometry=geo.geometry_to_json(geometry),
-                    attributes=shape.attributes, author=author, at=now,
+                    attributes=shape.attributes, author=author, at=now, source=source,
                 )
             )  # fmt: skip
     # Ids a caller chose (redo does) must be new; fresh ones are new by construction.
@@ -309,6 +312,7 @@ def history(project: project_mod.Project, image_id: str) -> list[ann_mod.History
                 deleted=r.deleted,
                 author=r.author,
                 at=r.at,
+                source=r.source,
             )
             for r in rows
         ]

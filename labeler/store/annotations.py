@@ -34,7 +34,7 @@ _ROW = (
 )  # fmt: skip
 _HISTORY = (
     "id", "annotation_id", "image_id", "version", "op", "class_id", "kind", "geometry",
-    "attributes", "deleted", "author", "at",
+    "attributes", "deleted", "author", "at", "source",
 )  # fmt: skip
 
 #: Ids per ``IN (...)`` list (SQLite allows many more; this keeps statements small).
@@ -65,6 +65,8 @@ class New:
     at: dt.datetime
     deleted: bool = False
     revision: int | None = None
+    #: What made it when not a person's hand (an accepted suggestion: model, hash, score).
+    source: Mapping[str, Any] | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -112,6 +114,7 @@ def insert(session: orm.Session, rows: Sequence[New], *, op: str | None = None) 
             [
                 history_id, new.id, new.image_id, 1, op or ("delete" if new.deleted else "create"),
                 new.class_id, new.kind, new.geometry, attributes, new.deleted, new.author, new.at,
+                dict(new.source) if new.source else None,
             ]
         )  # fmt: skip
     bulk.insert(session, (_table(A), _ROW, values), (_table(H), _HISTORY, versions))
@@ -193,7 +196,7 @@ def append_history(session: orm.Session, versions: Iterable[Version]) -> None:
     values = [
         [
             history_id, v.annotation_id, v.image_id, v.version, v.op, v.class_id, v.kind,
-            v.geometry, dict(v.attributes), v.deleted, v.author, v.at,
+            v.geometry, dict(v.attributes), v.deleted, v.author, v.at, None,
         ]
         for history_id, v in zip(ids.new_ids(len(batch)), batch, strict=True)
     ]  # fmt: skip

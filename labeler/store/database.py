@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 #: The newest schema revision this labeler knows. A test checks it equals Alembic's head, and opening a
 #: project compares against it without loading Alembic or the migration scripts (0.1–0.3 s and
 #: 14 MB to import): Alembic is imported only when a file is created or upgraded.
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 
 BUSY_TIMEOUT_MS = 15_000
 

@@ -171,6 +171,9 @@ class AnnotationHistoryRow(Base):
     deleted: orm.Mapped[bool] = orm.mapped_column(sa.Boolean)
     author: orm.Mapped[str] = orm.mapped_column(sa.String(200))
     at: orm.Mapped[dt.datetime] = orm.mapped_column(types.UtcDateTime())
+    # Where a version came from when it was not drawn by hand: an accepted model suggestion's
+    # model, its hash and score (added in 0005).
+    source: orm.Mapped[Any] = orm.mapped_column(types.Json(), nullable=True, default=None)
 
 
 class AppStateRow(Base):
@@ -263,3 +266,46 @@ class SyncParkedRow(Base):
     record_id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
     revision: orm.Mapped[int] = orm.mapped_column(sa.Integer)
     record: orm.Mapped[Any] = orm.mapped_column(types.Json())
+
+
+class SuggestionRow(Base):
+    """A model's prediction, kept apart from the labels until someone accepts it. Added in 0005.
+
+    Never counted, exported or synced as a label: accepting one writes an annotation (whose history
+    names the model and score) and records it here; a rejected one stays, so a re-run of the same
+    model does not bring it back.
+    """
+
+    __tablename__ = "suggestion"
+    __table_args__ = (
+        sa.Index("ix_suggestion_image", "image_id"),
+        sa.Index("ix_suggestion_state_score", "state", "score"),
+    )
+
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
+    image_id: orm.Mapped[str] = orm.mapped_column(sa.ForeignKey("image.id"))
+    model_name: orm.Mapped[str] = orm.mapped_column(sa.String(200))
+    model_sha256: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    label: orm.Mapped[str] = orm.mapped_column(sa.String(200))  # the model's class name
+    class_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))  # the project class
+    kind: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    geometry: orm.Mapped[Any] = orm.mapped_column(types.Json())
+    score: orm.Mapped[float] = orm.mapped_column(sa.Float)
+    state: orm.Mapped[str] = orm.mapped_column(sa.String(16), default="open")
+    created_at: orm.Mapped[dt.datetime] = orm.mapped_column(types.UtcDateTime())
+    decided_at: orm.Mapped[dt.datetime | None] = orm.mapped_column(types.UtcDateTime())
+    decided_by: orm.Mapped[str | None] = orm.mapped_column(sa.String(200))
+    annotation_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+
+
+class SuggestionPassRow(Base):
+    """An image a model has looked at (found something or not), so pre-labeling resumes where
+    it stopped and a re-run skips what is done. Added in 0005."""
+
+    __tablename__ = "suggestion_pass"
+
+    image_id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
+    model_sha256: orm.Mapped[str] = orm.mapped_column(sa.String(64), primary_key=True)
+    model_name: orm.Mapped[str] = orm.mapped_column(sa.String(200))
+    found: orm.Mapped[int] = orm.mapped_column(sa.Integer)
+    at: orm.Mapped[dt.datetime] = orm.mapped_column(types.UtcDateTime())

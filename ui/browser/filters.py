@@ -23,6 +23,7 @@ CHOICES: tuple[tuple[str, str], ...] = (
     ("approved", "Approved"),
     ("rejected", "Rejected"),
     ("problems", "Problems"),
+    ("to_check", "Suggestions"),  # to check, least certain first (see to_check_ids)
 )
 
 KEYS: frozenset[str] = frozenset(key for key, _ in CHOICES)
@@ -42,6 +43,10 @@ class BrowserFilter:
     @property
     def is_everything(self) -> bool:
         return self.kind == "all" and not self.text.strip()
+
+
+#: Filters whose images come in their own order rather than the folders' natural order.
+ORDERED: frozenset[str] = frozenset({"to_check"})
 
 
 def to_image_filter(flt: BrowserFilter) -> images.ImageFilter:

@@ -14,6 +14,7 @@ from labeler.domain import geometry as geo
 from labeler.domain import image as image_mod
 from labeler.services import images as images_svc
 from labeler.services import review as review_svc
+from labeler.services import suggestions as suggestions_svc
 from ui import after_frame
 from ui import document as document_mod
 from ui.browser import filters
@@ -269,7 +270,10 @@ class CurrentImage(QtCore.QObject):
     @QtCore.Slot(object)
     def on_filter_changed(self, flt: filters.BrowserFilter) -> None:
         """List the images the browser's filter asks for; the image in view stays in view."""
-        self.ids = self._doc.read(images_svc.list_image_ids, filters.to_image_filter(flt))
+        if flt.kind in filters.ORDERED:  # images with open suggestions, least certain first
+            self.ids = self._doc.read(suggestions_svc.to_check, filters.to_image_filter(flt))
+        else:
+            self.ids = self._doc.read(images_svc.list_image_ids, filters.to_image_filter(flt))
         self._index = {image_id: i for i, image_id in enumerate(self.ids)}
         self._browser.set_ids(self.ids)
         current = self.image_id

@@ -101,6 +101,18 @@ def _slide(connection: sa.Connection, key: str, calls: int, period: int, now: fl
     )
 
 
+def slide(engine: sa.Engine, key: str, calls: int, period: int, now: float) -> int | None:
+    """Count one call against a sliding window of ``calls`` per ``period`` seconds kept under
+    ``key`` (another limit than the subscription's, such as a model endpoint's); None when it
+    fits, else the seconds to wait (the refused call takes no place in the window)."""
+    try:
+        with engine.begin() as conn:
+            _slide(conn, f"{key}:{calls}:{period}", calls, period, now)
+    except _Full as full:
+        return full.retry_after
+    return None
+
+
 def _insert_for(connection: sa.Connection) -> Any:
     name = connection.dialect.name
     if name == "sqlite":

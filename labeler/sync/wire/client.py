@@ -132,10 +132,10 @@ class SyncClient:
             headers = dict(kwargs.pop("headers", None) or {})
             headers["Authorization"] = f"Bearer {token}"
             kwargs["headers"] = headers
+        # An absolute URL is another endpoint behind the same gateway (a model's scoring URL).
+        url = path if path.startswith(("http://", "https://")) else self.base_url + path
         try:
-            return self._session.request(
-                method, self.base_url + path, timeout=self.timeout, **kwargs
-            )
+            return self._session.request(method, url, timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
             raise errors.ConnectionFailed(0, f"{type(exc).__name__}: {exc}") from exc
 
@@ -161,6 +161,16 @@ class SyncClient:
     @staticmethod
     def _p(project: str) -> str:
         return "/projects/" + urllib.parse.quote(project, safe="")
+
+    def post_json(self, url: str, body: bytes) -> bytes:
+        """POST a JSON body to an absolute ``url`` with this client's key, token and timeout
+        (a model's scoring endpoint behind the same gateway); returns the answer's body.
+
+        Raises:
+            errors.ApiError: an error answer, or no answer (``ConnectionFailed``).
+        """
+        headers = {"Content-Type": "application/json"}
+        return self._send("POST", url, data=body, headers=headers).content
 
     # --- service -----------------------------------------------------------------------------
 
