@@ -1,14 +1,14 @@
-"""A real Ultralytics export checked against labeler's YOLO kinds (off in the default run).
+"""A real Ultralytics export checked against labeler's YOLO kinds.
 
-Ultralytics is AGPL-3.0: never a dependency of labeler, and its output is never committed. To run
-this check, install it in a separate environment and point ``LABELER_ULTRALYTICS_PYTHON`` at that
-environment's python (``python3 -m venv .venv-ul && .venv-ul/bin/pip install ultralytics onnx``);
-it builds randomly initialised models from their configs (no download) and exports them here.
+Ultralytics is AGPL-3.0: never a dependency of labeler, and its output is never committed. It runs
+in its own environment, the one the format tests use (``tests/formats/loaders/setup.sh
+ultralytics``, found as ``LABELER_ULTRALYTICS_PYTHON`` or under ``LABELER_LOADERS_DIR``; skipped
+without it unless ``LABELER_REQUIRE_LOADERS=1``, as in CI); it builds randomly initialised models
+from their configs (no download) and exports them here.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -17,13 +17,9 @@ import pytest
 
 from labeler.assist import frames, kinds, recognise, runtime, yolo
 from labeler.domain import geometry as geo
+from tests.formats import loaders
 
-PYTHON = os.environ.get("LABELER_ULTRALYTICS_PYTHON")
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not PYTHON, reason="LABELER_ULTRALYTICS_PYTHON is not set"),
-]
+pytestmark = [pytest.mark.ultralytics]
 
 EXPORT = """
 import sys
@@ -36,9 +32,9 @@ for cfg in sys.argv[1:]:
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("ultralytics")
-    assert PYTHON is not None
+    python = loaders.python_of("ultralytics")
     subprocess.run(
-        [PYTHON, "-c", EXPORT, "yolov8n.yaml", "yolov8n-seg.yaml", "yolo11n.yaml"],
+        [python, "-c", EXPORT, "yolov8n.yaml", "yolov8n-seg.yaml", "yolo11n.yaml"],
         cwd=folder, check=True, capture_output=True, timeout=900,
     )  # fmt: skip
     return folder

@@ -25,7 +25,7 @@ declare -A packages=(
   [supervision]="supervision==0.31.2"
   [labelme]="labelme==6.3.1"
   [mltable]="mltable==1.7.0 azureml-dataprep[pandas]==5.5.0"
-  [ultralytics]="torch==2.13.0 | --no-deps ultralytics==8.4.190 torchvision==0.28.0 | numpy matplotlib opencv-python-headless pillow pyyaml requests psutil polars ultralytics-thop==2.2.3"
+  [ultralytics]="torch==2.13.0 | --no-deps ultralytics==8.4.190 torchvision==0.28.0 | numpy matplotlib opencv-python-headless pillow pyyaml requests psutil polars ultralytics-thop==2.2.3 onnx"
 )
 
 build() {
