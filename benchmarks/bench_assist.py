@@ -9,7 +9,7 @@ real model costs; nothing is downloaded. Images: 1080p JPEGs with photo-like con
 once under benchmarks/out/. Every labeler figure is printed next to the same work done the
 shortest way in the same run:
 
-- batch: ``labeler.services.suggestions.predict`` (decode upright, letterbox, inference, decode
+- batch: ``labeler.services.prelabel.predict`` (decode upright, letterbox, inference, decode
   the head, NMS, store) against a bare loop of ``cv2.imread`` + letterbox + ``session.run`` on the
   same session options (every core) over the same files.
 - click: from a click on the canvas (a real mouse event, offscreen) to the outline painted, with
@@ -41,7 +41,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from benchmarks import common, gui_images
 from labeler.assist import frames, letterbox, prompts, runtime
 from labeler.domain import schema as schema_mod
-from labeler.services import assist, images, indexing, schema, suggestions
+from labeler.services import assist, images, indexing, prelabel, schema
 from labeler.services import project as project_mod
 
 NAMES = ["washer", "nut", "bracket"]
@@ -130,7 +130,7 @@ def bench_batch(out: Path, paths: list[Path], model: Path) -> list[str]:
         bare = bare_loop(model, paths[:n])
         detector = assist.open_detector(entry)
         start = time.perf_counter()
-        report = suggestions.predict(project, entry, detector, plan, ids, again=True)
+        report = prelabel.predict(project, entry, detector, plan, ids, again=True)
         runs.append((time.perf_counter() - start, bare))
         assert report.looked_at == n and report.suggested > 0
     ratios = sorted(b / o for o, b in runs)

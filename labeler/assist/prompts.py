@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
-import numpy.typing as npt
-
-from labeler.assist import frames
 from labeler.domain import geometry as geo
+
+if TYPE_CHECKING:
+    # Types only: the app builds prompts on every click, with or without a model loaded.
+    import numpy as np
+    import numpy.typing as npt
+
+    from labeler.assist import frames
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

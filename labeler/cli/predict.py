@@ -90,7 +90,7 @@ def _ask(unknown: Sequence[str], classes: Sequence[str]) -> dict[str, str | None
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from labeler.services import assist, images, schema, suggestions
+    from labeler.services import assist, images, prelabel, schema
 
     entry = assist.get_model(args.model)
     given = _mapping(args.map)
@@ -112,7 +112,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
             project, images.ImageFilter(statuses=frozenset(statuses), problems=False)
         )
         try:
-            report = suggestions.predict(
+            report = prelabel.predict(
                 project, entry, detector, plan, ids, min_score=args.min_score, again=args.again,
                 progress=common.progress_bar("pre-labeling", args),
             )  # fmt: skip

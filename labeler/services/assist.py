@@ -15,26 +15,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from labeler import paths
-from labeler.assist import (
-    endpoint,
-    errors,
-    kinds,
-    loading,
-    prompts,
-    recognise,
-    registry,
-    runtime,
-)
+from labeler.assist import errors, kinds, registry
 from labeler.domain import schema as schema_mod
 from labeler.services import project as project_mod
 from labeler.services import schema as schema_svc
 
 if TYPE_CHECKING:
+    from labeler.assist import endpoint, loading, prompts
     from labeler.sync.wire import client as client_mod
     from labeler.sync.wire import entra, retry
 
-# The sync client (requests, pydantic) is imported only for endpoint models: opening the app on
-# a project that pre-labels offline, or not at all, never loads it.
+# What runs a model (numpy, OpenCV, onnxruntime) is imported when a model is registered or
+# loaded, and the sync client (requests, pydantic) only for endpoint models: the app lists models
+# and maps their classes on opening a project, which must not pay for either.
 
 AssistError = errors.AssistError
 Kind = kinds.Kind
@@ -76,6 +69,8 @@ def add_model(
         AssistError: the file is not a model labeler runs, its kind cannot be told, or the name
             is taken.
     """
+    from labeler.assist import recognise, runtime
+
     file = Path(file).expanduser()
     if decoder is not None or kind is Kind.SAM:
         if decoder is None:
@@ -255,6 +250,8 @@ def open_detector(
     token_source: entra.TokenSource | None = None,
 ) -> loading.Detector:
     """A registered model ready to pre-label (its files checked against their hashes first)."""
+    from labeler.assist import loading
+
     if entry.kind is Kind.ENDPOINT:
         assert entry.endpoint is not None
         transport = endpoint_transport(entry.endpoint, key, token_source)
@@ -275,6 +272,8 @@ def open_segmenter(
     Returns its identity (the model's hash, ``classical`` for the built-in one) and the model;
     loaded models are kept for the process (loading a SAM encoder takes seconds).
     """
+    from labeler.assist import loading
+
     if name is None:
         return "classical", _classical()
     entry = get_model(name)

@@ -19,7 +19,7 @@ from labeler import paths
 from labeler.assist import prompts
 from labeler.domain import image as image_mod
 from labeler.services import assist as assist_svc
-from labeler.services import suggestions
+from labeler.services import prelabel
 
 #: Decode size for embedding: SAM looks at 1024 pixels on the longest side at most.
 EMBED_SIDE = 1024
@@ -103,7 +103,7 @@ class Embeddings:
         return prompts.Embedding(arrays, w, h)
 
     def _compute(self, image: image_mod.Image) -> prompts.Embedding:
-        frame = suggestions.frame_of(image, (EMBED_SIDE, EMBED_SIDE))
+        frame = prelabel.frame_of(image, (EMBED_SIDE, EMBED_SIDE))
         found = self.segmenter.embed(frame)
         f = self._file(image)
         if f is not None:

@@ -10,7 +10,7 @@ import pytest
 from labeler.cli import main
 from labeler.domain import annotation as ann_mod
 from labeler.domain import geometry as geo
-from labeler.services import annotate, assist, images, indexing, schema, suggestions
+from labeler.services import annotate, assist, images, indexing, prelabel, schema, suggestions
 from labeler.services import project as project_mod
 from labeler.store import models
 from tests.assist import onnx_models
@@ -29,12 +29,10 @@ def model(tmp_path: Path) -> assist.Entry:
     return entry
 
 
-def run(
-    project: project_mod.Project, entry: assist.Entry, **kw: object
-) -> suggestions.PredictReport:
+def run(project: project_mod.Project, entry: assist.Entry, **kw: object) -> prelabel.PredictReport:
     plan = assist.plan_classes(schema.get_schema(project), entry)
     ids = images.list_image_ids(project)
-    return suggestions.predict(
+    return prelabel.predict(
         project, entry, assist.open_detector(entry), plan, ids, min_score=0.1, **kw
     )  # type: ignore[arg-type]
 

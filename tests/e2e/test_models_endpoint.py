@@ -22,7 +22,7 @@ from labeler.assist import scoring
 from labeler.cli import main
 from labeler.server import principal
 from labeler.server.gateway import keys
-from labeler.services import assist, images, indexing, schema, suggestions
+from labeler.services import assist, images, indexing, prelabel, schema, suggestions
 from labeler.services import project as project_mod
 from labeler.sync.wire import errors as sync_errors
 from tests.assist import onnx_models
@@ -164,11 +164,11 @@ def test_an_azure_endpoint_is_called_with_the_key_and_retried_as_sync_does(
     assert s.geometry.to_json() == pytest.approx({"x": 12.0, "y": 16.0, "w": 24.0, "h": 16.0})
 
 
-def run(project: project_mod.Project, entry: assist.Entry) -> suggestions.PredictReport:
+def run(project: project_mod.Project, entry: assist.Entry) -> prelabel.PredictReport:
     plan = assist.plan_classes(schema.get_schema(project), entry, ["dog"])
     ids = images.list_image_ids(project)
     detector = assist.open_detector(entry)
     try:
-        return suggestions.predict(project, entry, detector, plan, ids, min_score=0.1)
+        return prelabel.predict(project, entry, detector, plan, ids, min_score=0.1)
     finally:
         assist.close_detector(detector)

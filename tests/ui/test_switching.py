@@ -85,8 +85,9 @@ def test_a_change_to_an_image_read_ahead_shows_when_the_user_gets_there(
         assert bench.window.annotation_panel.model.rowCount() == 1
 
 
-def test_an_unlinked_project_opens_without_loading_sync(tmp_path: Path) -> None:
-    """The sync engine and its HTTP client load for a linked project only."""
+def test_an_unlinked_project_opens_without_loading_sync_or_models(tmp_path: Path) -> None:
+    """The sync engine and its HTTP client load for a linked project only, and what runs a model
+    (numpy, OpenCV, onnxruntime) when the user first runs one: opening costs neither."""
     with projects.make_project(tmp_path, images=2) as project:
         path = project.path
     code = textwrap.dedent(
@@ -102,8 +103,13 @@ def test_an_unlinked_project_opens_without_loading_sync(tmp_path: Path) -> None:
             qapp.processEvents()
         for _ in range(20):
             qapp.processEvents()
-        loaded = [m for m in sys.modules if m.startswith(("labeler.sync.engine", "requests",
-                                                          "pydantic", "alembic"))]
+        first = w.current.image_id
+        w.current.go_next()
+        while w.current.image_id == first or w.canvas.image_id() != w.current.image_id:
+            qapp.processEvents()
+        loaded = [m for m in sys.modules if m.split(".")[0] in ("requests", "pydantic", "alembic",
+                  "numpy", "cv2", "onnxruntime") or m.startswith(("labeler.sync.engine",
+                  "labeler.assist.loading", "labeler.services.prelabel"))]
         assert w.status_widgets.sync.text() == "local only"
         desktop.close()
         assert not loaded, loaded

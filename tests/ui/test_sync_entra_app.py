@@ -70,8 +70,9 @@ def test_the_connect_dialog_signs_in_with_entra_and_the_app_remembers_it(
     monkeypatch.setenv(sync.KEY_ENV, key)
     signed_in.clear()
     with workbench.open_workbench(qtbot, project) as again:
-        assert signed_in and signed_in[-1].client_id == "11111111-aaaa"
+        # The sign-in runs with the first sync, off the GUI thread: wait for it, not for a turn.
         qtbot.waitUntil(lambda: again.window.status_widgets.sync.text() == "synced", timeout=15000)
+        assert signed_in and signed_in[-1].client_id == "11111111-aaaa"
         dialog = again.open_sync_dialog()
         assert dialog.entra.isChecked() and dialog.client_id.text() == "11111111-aaaa"
         dialog.close()

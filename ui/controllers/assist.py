@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore, QtWidgets
 
@@ -17,7 +17,6 @@ from labeler.domain import geometry as geo
 from labeler.domain import status as status_mod
 from labeler.services import assist as assist_svc
 from labeler.services import images as images_svc
-from labeler.services import segment as segment_svc
 from labeler.services import suggestions as suggestions_svc
 from ui import after_frame, commands
 from ui import document as document_mod
@@ -28,6 +27,13 @@ from ui.controllers import current as current_mod
 from ui.controllers import undo as undo_mod
 from ui.dialogs import class_map_dialog, prelabel_dialog
 from ui.panels import suggestions_panel
+
+if TYPE_CHECKING:
+    from labeler.services import prelabel as prelabel_svc
+    from labeler.services import segment as segment_svc
+
+# Pre-labeling and segmenting (numpy, OpenCV, onnxruntime) are imported when the user first runs
+# a model, on the thread that runs it: opening a project and switching images never load them.
 
 log = logging.getLogger(__name__)
 
@@ -297,13 +303,15 @@ class Assist(QtCore.QObject):
             return
         project, name = self._doc.project, entry.name
 
-        def work() -> suggestions_svc.PredictReport:
+        def work() -> prelabel_svc.PredictReport:
+            from labeler.services import prelabel as prelabel_svc
+
             found, detector = assist_svc.cached_detector(name, threads=_threads())
-            return suggestions_svc.predict(
+            return prelabel_svc.predict(
                 project, found, detector, plan, [image_id], min_score=0.05, again=not quiet
             )
 
-        def done(report: suggestions_svc.PredictReport) -> None:
+        def done(report: prelabel_svc.PredictReport) -> None:
             if image_id == self._current.image_id:
                 self.reload()
             if not quiet:
@@ -356,14 +364,16 @@ class Assist(QtCore.QObject):
         project, token, progress = self._doc.project, tasks_mod.CancelToken(), self._progress
         self._batch = token
 
-        def work() -> suggestions_svc.PredictReport:
+        def work() -> prelabel_svc.PredictReport:
+            from labeler.services import prelabel as prelabel_svc
+
             found, detector = assist_svc.cached_detector(name, threads=_threads())
-            return suggestions_svc.predict(
+            return prelabel_svc.predict(
                 project, found, detector, plan, ids, min_score=min_score, again=again,
                 progress=progress.moved.emit, should_stop=lambda: token.cancelled,
             )  # fmt: skip
 
-        def done(report: suggestions_svc.PredictReport) -> None:
+        def done(report: prelabel_svc.PredictReport) -> None:
             self._batch = None
             self._finish_batch(
                 f"{'Stopped: ' if report.stopped else ''}{report.looked_at} images looked at "
@@ -414,6 +424,8 @@ class Assist(QtCore.QObject):
             )
 
     def _segmenter(self) -> segment_svc.Embeddings:
+        from labeler.services import segment as segment_svc
+
         if self._embeddings is None or self._embeddings.model != self.segment_model:
             self._embeddings = segment_svc.Embeddings(self.segment_model, threads=_threads())
         return self._embeddings
