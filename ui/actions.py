@@ -59,6 +59,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     # Navigation
     _a("next_image", "&Next image", ["D", "Right"], "Show the next image", "Go"),
     _a("previous_image", "&Previous image", ["A", "Left"], "Show the previous image", "Go"),
+    _a("first_image", "&First image", ["Home"], "Show the first image of the list", "Go"),
+    _a("last_image", "&Last image", ["End"], "Show the last image of the list", "Go"),
     _a("next_unlabeled", "Next &unlabeled", ["N"], "Jump to the next image not labeled yet", "Go"),
     _a("next_review", "Next needing &review", ["Shift+N"], "Jump to the next image to review", "Go"),
     # Workflow

@@ -265,6 +265,8 @@ class MainWindow(QtWidgets.QMainWindow):
         # Actions
         a["next_image"].triggered.connect(cur.go_next)
         a["previous_image"].triggered.connect(cur.go_previous)
+        a["first_image"].triggered.connect(cur.go_first)
+        a["last_image"].triggered.connect(cur.go_last)
         a["next_unlabeled"].triggered.connect(flow.next_unlabeled)
         a["next_review"].triggered.connect(flow.next_review)
         a["done_next"].triggered.connect(flow.done_and_next)

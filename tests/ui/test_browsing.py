@@ -107,3 +107,22 @@ def test_python_m_ui_opens_a_folder_as_a_project(qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(app_mod, "run", fake_run)
     assert main_mod.main([str(tmp_path / "photos")]) == 0
     assert opened == [(tmp_path / "photos", ".labeler")]
+
+
+def test_home_and_end_go_to_the_first_and_last_image_and_show_them_in_the_list(qtbot, tmp_path):
+    project = projects.make_project(tmp_path, images=120, size=(32, 24))
+    with workbench.open_workbench(qtbot, project) as bench:
+        w = bench.window
+        ids = list(w.current.ids)
+        view = w.browser.view
+        workbench.press(qtbot, bench, "End")
+        workbench.wait_shown(qtbot, bench)
+        assert w.current.image_id == ids[-1]
+        assert w.status_widgets.position.text() == "120 / 120"
+        # The list scrolled to it: its row is inside the visible part of the list.
+        last = view.visualRect(view.currentIndex())
+        assert view.viewport().rect().contains(last.center())
+        workbench.press(qtbot, bench, "Home")
+        workbench.wait_shown(qtbot, bench)
+        assert w.current.image_id == ids[0]
+        assert view.viewport().rect().contains(view.visualRect(view.currentIndex()).center())

@@ -245,6 +245,14 @@ class ImageBrowser(QtWidgets.QWidget):
         """Go to the previous listed image; returns its id (None at the start)."""
         return self._step(-1)
 
+    def first(self) -> str | None:
+        """Go to the first listed image (scrolled into view); returns its id (None: no images)."""
+        return self._go_row(0)
+
+    def last(self) -> str | None:
+        """Go to the last listed image (scrolled into view); returns its id (None: no images)."""
+        return self._go_row(self._model.rowCount() - 1)
+
     def neighbour_ids(self, before: int = 1, after: int = 2) -> list[str]:
         """Ids around the current image, nearest first (what to decode ahead of time)."""
         index = self._view.currentIndex()
@@ -318,6 +326,12 @@ class ImageBrowser(QtWidgets.QWidget):
             index, QtCore.QItemSelectionModel.SelectionFlag.ClearAndSelect
         )
         self._view.scrollTo(index)
+
+    def _go_row(self, row: int) -> str | None:
+        if not 0 <= row < self._model.rowCount():
+            return None
+        self._select_row(row)
+        return self._model.id_at(row)
 
     def _step(self, delta: int) -> str | None:
         count = self._model.rowCount()

@@ -288,6 +288,12 @@ class CurrentImage(QtCore.QObject):
     def go_previous(self) -> None:
         self._browser.previous()
 
+    def go_first(self) -> None:
+        self._browser.first()
+
+    def go_last(self) -> None:
+        self._browser.last()
+
     def go_to(self, image_id: str) -> None:
         self._browser.select_id(image_id)
         if self.image_id != image_id:
