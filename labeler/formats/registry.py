@@ -124,6 +124,11 @@ class Format:
         best = max(order, key=lambda t: (kept(t), -order.index(t)))
         return best if kept(best) else self.tasks[0]
 
+    def kept(self, kinds: Collection[geo.ShapeKind]) -> int:
+        """How many of ``kinds`` the format's best task writes as themselves."""
+        rows = self.written_as.values()
+        return max((sum(1 for k in set(kinds) if row.get(k) is k) for row in rows), default=0)
+
     def written(self, task: str | None, kind: geo.ShapeKind) -> geo.ShapeKind | None:
         """The kind a label of ``kind`` is written as for ``task``, None when not written."""
         return self.written_as.get(task, {}).get(kind)
@@ -451,6 +456,13 @@ def readable() -> tuple[Format, ...]:
 def writable() -> tuple[Format, ...]:
     """The formats labeler exports, in the command line's order."""
     return tuple(f for f in FORMATS if f.writes)
+
+
+def suited(kinds: Collection[geo.ShapeKind]) -> Format:
+    """The format to offer first for labels of ``kinds``: the first exported format (in the
+    command line's order) that writes the most of them as themselves — COCO for boxes and
+    polygons, YOLO's classify folders for tags alone, labelme for tags with shapes."""
+    return max(writable(), key=lambda f: f.kept(kinds))
 
 
 def options(direction: str) -> tuple[Option, ...]:

@@ -7,6 +7,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from PySide6 import QtCore, QtWidgets
 
 from labeler.domain import annotation as ann_mod
@@ -207,3 +209,24 @@ def test_azure_ml_export_takes_the_datastore_and_shows_the_upload_step(
         )
         assert "az storage blob upload-batch" in dialog.message.text()
         dialog.close()
+
+
+@pytest.mark.parametrize(
+    ("tasks", "offered", "task"),
+    [
+        (schema_mod.TaskKinds.of("box", "polygon"), "coco", None),
+        (schema_mod.TaskKinds.of(tags=schema_mod.TagMode.SINGLE), "yolo", "classify"),
+        (schema_mod.TaskKinds.of("box", tags=schema_mod.TagMode.MULTI), "labelme", None),
+        (schema_mod.TaskKinds.of("rotated_box"), "yolo", "obb"),
+    ],
+)
+def test_the_dialog_first_offers_a_format_that_writes_the_projects_labels(
+    qtbot: Any, tasks: schema_mod.TaskKinds, offered: str, task: str | None
+) -> None:
+    """A tag project is not offered COCO (which has no tags): its export would be empty."""
+    runner = tasks_mod.TaskRunner()
+    dialog = export_dialog.ExportDialog(["cat"], tasks, runner, lambda *a: None)
+    qtbot.addWidget(dialog)
+    assert dialog.format_name() == offered
+    assert dialog.task.currentData() == task
+    runner.shutdown()

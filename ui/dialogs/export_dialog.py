@@ -146,6 +146,8 @@ class ExportDialog(QtWidgets.QDialog):
         self._build_buttons()
         self._progressed.connect(self._on_progress)
         self.format.currentIndexChanged.connect(self._on_format_changed)
+        # The first format offered writes the project's kinds of labels, not COCO for a tag project.
+        self.set_format(registry.suited(tasks.enabled).name)
         self._on_format_changed()
 
     # --- building ---------------------------------------------------------------------------
