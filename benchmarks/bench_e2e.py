@@ -87,6 +87,10 @@ class Runner:
                 XDG_CONFIG_HOME=f"{tmp}/config", LABELER_DATA_DIR=f"{tmp}/data",
                 PROBE_OUT=str(out), PYTHONPATH=str(root),
             )  # fmt: skip
+            # A returning user: their name is set, so the first-start question does not come up.
+            conf = Path(tmp) / "config" / "labeler" / "labeler.conf"
+            conf.parent.mkdir(parents=True)
+            conf.write_text("[user]\nauthor=bench\n")
             extra: list[str] = []
             if shots and self.shots is not None:
                 (self.shots / shots).mkdir(parents=True, exist_ok=True)
