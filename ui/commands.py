@@ -227,7 +227,10 @@ def change_class(
     stack.push(
         EditShapes(
             doc,
-            {a.id: ann_mod.ShapeEdit(class_id=a.class_id) for a in todo},
+            {
+                a.id: ann_mod.ShapeEdit(class_id=a.class_id, no_class=a.class_id is None)
+                for a in todo
+            },
             {a.id: ann_mod.ShapeEdit(class_id=class_id) for a in todo},
             f"change class of {len(todo)}" if len(todo) > 1 else "change class",
         )

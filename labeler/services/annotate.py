@@ -178,7 +178,11 @@ def update_annotations(
                 geometry = frame.fit(edit.geometry, *size)
             store_annotations.update(
                 session, row, author=author, at=now,
-                class_id=store_annotations.KEEP if edit.class_id is None else edit.class_id,
+                class_id=(
+                    None
+                    if edit.no_class
+                    else store_annotations.KEEP if edit.class_id is None else edit.class_id
+                ),
                 geometry=(
                     store_annotations.KEEP
                     if edit.geometry is None
