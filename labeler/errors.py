@@ -12,6 +12,7 @@ and shown as "labeler hit a bug", never dressed up as a refusal.
 from __future__ import annotations
 
 import logging
+import sys
 import traceback
 
 
@@ -30,6 +31,33 @@ def log_bug(log: logging.Logger, exc: BaseException, during: str) -> None:
     """Log a bug with its traceback, so a report can quote it."""
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     log.error("bug during %s:\n%s", during, text)
+
+
+def report(
+    exc: BaseException,
+    *,
+    prog: str,
+    log: logging.Logger,
+    fixable: tuple[type[BaseException], ...] = (),
+    doing: str = "",
+) -> int:
+    """Tell the user on stderr why a command stopped, and return its exit code.
+
+    What the user can fix — a :class:`UserError`, the machine's own refusal (``OSError``: a
+    missing file, no permission, a full disk) or one of ``fixable`` (e.g. a database that does
+    not answer) — is one line ``PROG: error: [DOING: ]REASON``, exit code 1. Anything else is a bug:
+    logged with its traceback and shown as one, exit code 70 (``EX_SOFTWARE``).
+    """
+    if isinstance(exc, (UserError, OSError, *fixable)):
+        # labeler's own messages are written for the user, whole; another library's first line
+        # says what failed, the rest is its own detail (a link, a query).
+        text = str(exc) if isinstance(exc, UserError) else (str(exc).splitlines() or [""])[0]
+        print(f"{prog}: error: {doing + ': ' if doing else ''}{text or type(exc).__name__}",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    log_bug(log, exc, prog)
+    print(f"{prog}: {bug_message(exc)}", file=sys.stderr)
+    return 70
 
 
 class WriteRefused(UserError):

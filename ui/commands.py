@@ -21,10 +21,13 @@ from PySide6 import QtGui
 
 from labeler import errors
 from labeler.domain import annotation as ann_mod
+from labeler.domain import changes as changes_mod
 from labeler.domain import ids
 from labeler.domain import status as status_mod
 from labeler.services import annotate as annotate_svc
+from labeler.services import project as project_svc
 from labeler.services import review as review_svc
+from labeler.services import suggestions as suggestions_svc
 from ui import document as document_mod
 
 
@@ -224,8 +227,44 @@ def change_class(
     stack.push(
         EditShapes(
             doc,
-            {a.id: ann_mod.ShapeEdit(class_id=a.class_id) for a in todo},
+            {
+                a.id: ann_mod.ShapeEdit(class_id=a.class_id, no_class=a.class_id is None)
+                for a in todo
+            },
             {a.id: ann_mod.ShapeEdit(class_id=class_id) for a in todo},
             f"change class of {len(todo)}" if len(todo) > 1 else "change class",
         )
     )
+
+
+class SettleSuggestions(_Command):
+    """Accept or reject a model's suggestions; undo opens them again (the label an accepted one
+    made goes), redo settles them again (bringing back that very label)."""
+
+    def __init__(
+        self,
+        doc: document_mod.ProjectDocument,
+        suggestion_ids: Sequence[str],
+        *,
+        accept: bool,
+    ) -> None:
+        n = len(suggestion_ids)
+        verb = "accept" if accept else "reject"
+        super().__init__(doc, f"{verb} {n} suggestions" if n > 1 else f"{verb} suggestion")
+        self.ids = list(suggestion_ids)
+        self.accept = accept
+
+    def _do(self) -> bool:
+        return self._doc.edit(_settle, self.ids, self.accept)
+
+    def _undo(self) -> bool:
+        return self._doc.edit(_reopen, self.ids)
+
+
+def _settle(project: project_svc.Project, ids: list[str], accept: bool) -> changes_mod.Changes:
+    fn = suggestions_svc.accept if accept else suggestions_svc.reject
+    return fn(project, ids).changes
+
+
+def _reopen(project: project_svc.Project, ids: list[str]) -> changes_mod.Changes:
+    return suggestions_svc.reopen(project, ids).changes

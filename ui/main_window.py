@@ -172,6 +172,9 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu.insertSeparator(self.action_set["quit"])
         self.appearance = appearance.Appearance(self.canvas, self)
         self.appearance.add_to(menus["View"])
+        # The browser opens as the user left it, list or thumbnail grid.
+        self.browser.set_view_mode(settings_mod.browser_mode())
+        self.browser.viewModeChanged.connect(settings_mod.set_browser_mode)
         panels_menu = menus["View"].addMenu("&Panels")
         for dock in (
             self.browser_dock, self.class_dock, self.tags_dock, self.annotation_dock,

@@ -16,6 +16,7 @@ _AUTHOR = "user/author"
 _SHORTCUT_GROUP = "shortcuts"
 _ADVANCE_AFTER_TAG = "workflow/advance_after_tag"
 _FILL_OPACITY = "view/fill_opacity"
+_BROWSER_MODE = "view/browser_mode"
 _GEOMETRY = "window/geometry"
 _STATE = "window/state"
 #: Bump when docks are added or renamed, so an old saved layout is not applied to a new window.
@@ -84,6 +85,16 @@ def fill_opacity(default: int) -> int:
 
 def set_fill_opacity(percent: int) -> None:
     settings().setValue(_FILL_OPACITY, int(percent))
+
+
+def browser_mode() -> str:
+    """How the image browser was left: ``"list"`` (the default) or ``"grid"``."""
+    value = str(settings().value(_BROWSER_MODE, "list") or "list")
+    return value if value in ("list", "grid") else "list"
+
+
+def set_browser_mode(mode: str) -> None:
+    settings().setValue(_BROWSER_MODE, mode)
 
 
 def window_layout() -> tuple[QtCore.QByteArray | None, QtCore.QByteArray | None]:

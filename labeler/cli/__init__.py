@@ -41,17 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 130
-    except errors.UserError as exc:
-        print(f"labeler: error: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        # The machine's own refusals (a missing file, no permission, a full disk) name the file.
-        print(f"labeler: error: {exc}", file=sys.stderr)
-        return 1
     except Exception as exc:
-        errors.log_bug(log, exc, f"labeler {args_list[0] if args_list else ''}".strip())
-        print(f"labeler: {errors.bug_message(exc)}", file=sys.stderr)
-        return 70  # EX_SOFTWARE: not the user's doing
+        return errors.report(exc, prog="labeler", log=log)
 
 
 def _server_main(argv: list[str]) -> int:

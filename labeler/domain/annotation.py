@@ -46,11 +46,20 @@ class NewShape:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ShapeEdit:
-    """A change to an existing annotation; fields left ``None`` stay as they are."""
+    """A change to an existing annotation; fields left ``None`` stay as they are.
+
+    ``no_class`` takes the class away (the shape becomes "no class", as drawn before any class
+    existed): undoing a class given to such a shape needs it, since ``class_id=None`` keeps.
+    """
 
     class_id: str | None = None
     geometry: geo.Geometry = None
     attributes: Mapping[str, Any] | None = None
+    no_class: bool = False
+
+    def __post_init__(self) -> None:
+        if self.no_class and self.class_id is not None:
+            raise ValueError("a shape edit either gives a class or takes it away, not both")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ class Changes:
     images_added: int = 0
     annotations: frozenset[str] = frozenset()  # annotation ids created, updated or deleted
     annotation_images: frozenset[str] = frozenset()  # images whose annotations changed
+    suggestion_images: frozenset[str] = frozenset()  # images whose model suggestions changed
     schema: bool = False
     project: bool = False
     data_revision: int = 0
@@ -27,6 +28,7 @@ class Changes:
             or self.images_added
             or self.annotations
             or self.annotation_images
+            or self.suggestion_images
             or self.schema
             or self.project
         )
@@ -37,6 +39,7 @@ class Changes:
             images_added=self.images_added + other.images_added,
             annotations=self.annotations | other.annotations,
             annotation_images=self.annotation_images | other.annotation_images,
+            suggestion_images=self.suggestion_images | other.suggestion_images,
             schema=self.schema or other.schema,
             project=self.project or other.project,
             data_revision=max(self.data_revision, other.data_revision),

@@ -9,17 +9,21 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from labeler import errors
 from labeler.server import config as config_mod
 from labeler.server import listen, maintenance
 from labeler.server import settings as settings_mod
 
 _DELEGATES = {"keys": "labeler.server.gateway.cli", "apim": "labeler.server.apim.cli"}
+
+log = logging.getLogger(__name__)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -165,11 +169,11 @@ def serve(args: argparse.Namespace) -> int:
 
             rate = models_route.RateLimit.parse(args.model_rate_limit)
             models_route.install(app, models_route.load(args.model, args.model_threads), rate)
-    except Exception as exc:  # any failure to start is reported on one line
+    except Exception as exc:
         sock.close()
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"labeler serve: cannot start: {reason}", file=sys.stderr)
-        return 1
+        # A settings file, a model or a database the user can fix is one line; a bug is a bug.
+        return errors.report(exc, prog="labeler serve", log=log, doing="cannot start",
+                             fixable=(sa.exc.SQLAlchemyError,))  # fmt: skip
     _tune_gc()
     port = sock.getsockname()[1]
     print(

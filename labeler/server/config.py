@@ -22,6 +22,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
+from labeler import errors
 from labeler.server import settings as settings_mod
 from labeler.sync.wire import protocol
 
@@ -31,7 +32,7 @@ Gateway = Literal["builtin", "off"]
 MIN_BODY_BYTES = protocol.MAX_PUSH_BYTES + 1024 * 1024
 
 
-class SettingsError(ValueError):
+class SettingsError(errors.UserError, ValueError):
     """A settings file the service cannot use; the message names the file and the field."""
 
 

@@ -178,7 +178,11 @@ def update_annotations(
                 geometry = frame.fit(edit.geometry, *size)
             store_annotations.update(
                 session, row, author=author, at=now,
-                class_id=store_annotations.KEEP if edit.class_id is None else edit.class_id,
+                class_id=(
+                    None
+                    if edit.no_class
+                    else store_annotations.KEEP if edit.class_id is None else edit.class_id
+                ),
                 geometry=(
                     store_annotations.KEEP
                     if edit.geometry is None
@@ -203,21 +207,38 @@ def restore_annotations(project: project_mod.Project, annotation_ids: Sequence[s
     return _set_deleted(project, annotation_ids, deleted=False)
 
 
+def set_deleted_in(
+    session: orm.Session,
+    annotation_ids: Sequence[str],
+    *,
+    deleted: bool,
+    author: str,
+    now: dt.datetime,
+) -> set[str]:
+    """Delete or restore annotations in a unit of work; returns the images whose labels changed.
+
+    Raises:
+        AnnotationError: an annotation does not exist.
+    """
+    images: set[str] = set()
+    for ann_id in annotation_ids:
+        row = session.get(models.AnnotationRow, ann_id)
+        if row is None:
+            raise AnnotationError(f"no annotation {ann_id}")
+        if row.deleted == deleted:
+            continue
+        store_annotations.update(session, row, author=author, at=now, deleted=deleted)
+        images.add(row.image_id)
+    store_images.annotations_changed(session, images, author=author, at=now)
+    return images
+
+
 def _set_deleted(
     project: project_mod.Project, annotation_ids: Sequence[str], *, deleted: bool
 ) -> Changes:
     author, now = project.author, types.utcnow()
-    images: set[str] = set()
     with project.write() as (session, revision):
-        for ann_id in annotation_ids:
-            row = session.get(models.AnnotationRow, ann_id)
-            if row is None:
-                raise AnnotationError(f"no annotation {ann_id}")
-            if row.deleted == deleted:
-                continue
-            store_annotations.update(session, row, author=author, at=now, deleted=deleted)
-            images.add(row.image_id)
-        store_images.annotations_changed(session, images, author=author, at=now)
+        images = set_deleted_in(session, annotation_ids, deleted=deleted, author=author, now=now)
     return Changes(
         annotations=frozenset(annotation_ids),
         annotation_images=frozenset(images),

@@ -104,8 +104,8 @@ def find(
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Settled:
-    """What accepting or rejecting did: the labels made (as ``Changes``) and the images whose
-    suggestions changed."""
+    """What accepting, rejecting or reopening did: the labels made or taken back and the images
+    whose suggestions changed (as ``Changes``), and how many suggestions."""
 
     changes: Changes
     images: frozenset[str]
@@ -120,6 +120,7 @@ def accept(
 ) -> Settled:
     """Make labels of open suggestions, in one transaction; each label's history names the
     model, its hash and the score. ``geometry`` replaces a suggestion's shape (fixed first).
+    A suggestion accepted before and reopened (an undo) brings back the very label it made.
 
     Raises:
         SuggestionError: a suggestion is unknown, settled already, or has no project class.
@@ -129,24 +130,31 @@ def accept(
     made: list[str] = []
     touched: set[str] = set()
     with project.write() as (session, revision):
-        for row in _open_rows(session, suggestion_ids):
+        for row in _rows(session, suggestion_ids, opened=True):
             if row.class_id is None:
                 raise SuggestionError(f"suggestion {row.id} ({row.label}) has no project class")
-            shape = geometry.get(row.id) if geometry else None
-            shape = shape or _to_domain(row).geometry
-            kind = geo.ShapeKind.BOX if isinstance(shape, geo.Box) else geo.ShapeKind.POLYGON
-            source = {"model": row.model_name, "sha256": row.model_sha256, "score": row.score,
-                      "suggestion": row.id}  # fmt: skip
-            new = ann_mod.NewShape(row.class_id, kind, shape)
-            (annotation_id,) = annotate.insert_shapes(
-                session, {row.image_id: [new]}, author, now, source
-            )
+            if row.annotation_id is not None and not geometry:
+                annotate.set_deleted_in(
+                    session, [row.annotation_id], deleted=False, author=author, now=now
+                )
+                annotation_id = row.annotation_id
+            else:
+                shape = geometry.get(row.id) if geometry else None
+                shape = shape or _to_domain(row).geometry
+                kind = geo.ShapeKind.BOX if isinstance(shape, geo.Box) else geo.ShapeKind.POLYGON
+                source = {"model": row.model_name, "sha256": row.model_sha256,
+                          "score": row.score, "suggestion": row.id}  # fmt: skip
+                new = ann_mod.NewShape(row.class_id, kind, shape)
+                (annotation_id,) = annotate.insert_shapes(
+                    session, {row.image_id: [new]}, author, now, source
+                )
             store.decide(row, ACCEPTED, author, now, annotation_id)
             made.append(annotation_id)
             touched.add(row.image_id)
     changes = Changes(
-        annotations=frozenset(made), annotation_images=frozenset(touched), data_revision=revision
-    )
+        annotations=frozenset(made), annotation_images=frozenset(touched),
+        suggestion_images=frozenset(touched), data_revision=revision,
+    )  # fmt: skip
     return Settled(changes, frozenset(touched), len(made))
 
 
@@ -156,22 +164,66 @@ def reject(project: project_mod.Project, suggestion_ids: Sequence[str]) -> Settl
     now = types.utcnow()
     touched: set[str] = set()
     with project.db.write() as session:
-        rows = _open_rows(session, suggestion_ids)
+        rows = _rows(session, suggestion_ids, opened=True)
         for row in rows:
-            store.decide(row, REJECTED, author, now)
+            store.decide(row, REJECTED, author, now, row.annotation_id)
             touched.add(row.image_id)
-    return Settled(Changes(), frozenset(touched), len(rows))
+    return Settled(Changes(suggestion_images=frozenset(touched)), frozenset(touched), len(rows))
 
 
-def _open_rows(session: Any, suggestion_ids: Sequence[str]) -> list[models.SuggestionRow]:
+def reopen(project: project_mod.Project, suggestion_ids: Sequence[str]) -> Settled:
+    """Take back accepting or rejecting (undo): the suggestions are open again, and the label an
+    accepted one made is deleted (a tombstone that accepting again brings back), in one
+    transaction.
+
+    Raises:
+        SuggestionError: a suggestion is unknown or open already.
+    """
+    author = project.author
+    now = types.utcnow()
+
+    def take_back(session: Any) -> tuple[list[str], set[str], set[str]]:
+        taken: list[str] = []
+        touched: set[str] = set()
+        for row in _rows(session, suggestion_ids, opened=False):
+            if row.state == ACCEPTED and row.annotation_id is not None:
+                taken.append(row.annotation_id)
+            # The label's id stays on the row: accepting again restores that very label.
+            store.decide(row, OPEN, author, now, row.annotation_id)
+            touched.add(row.image_id)
+        labels = annotate.set_deleted_in(session, taken, deleted=True, author=author, now=now)
+        return taken, labels, touched
+
+    with project.read() as session:
+        labels_made = any(r.state == ACCEPTED for r in store.get(session, suggestion_ids))
+    revision = 0
+    if labels_made:  # labels go: the project's data changes
+        with project.write() as (session, revision):
+            taken, labels, touched = take_back(session)
+    else:  # only suggestions change: not the project's data
+        with project.db.write() as session:
+            taken, labels, touched = take_back(session)
+    changes = Changes(
+        annotations=frozenset(taken), annotation_images=frozenset(labels),
+        suggestion_images=frozenset(touched), data_revision=revision,
+    )  # fmt: skip
+    return Settled(changes, frozenset(touched), len(suggestion_ids))  # each one, or refused
+
+
+def _rows(
+    session: Any, suggestion_ids: Sequence[str], *, opened: bool
+) -> list[models.SuggestionRow]:
+    """The rows, all open (``opened``) or all decided; anything else is refused."""
     rows = store.get(session, suggestion_ids)
     found = {r.id for r in rows}
     missing = [i for i in suggestion_ids if i not in found]
     if missing:
         raise SuggestionError(f"no suggestion {missing[0]}")
-    settled = [r for r in rows if r.state != OPEN]
-    if settled:
-        raise SuggestionError(f"suggestion {settled[0].id} was {settled[0].state} already")
+    wrong = [r for r in rows if (r.state != OPEN) == opened]
+    if wrong and opened:
+        raise SuggestionError(f"suggestion {wrong[0].id} was {wrong[0].state} already")
+    if wrong:
+        raise SuggestionError(f"suggestion {wrong[0].id} is open: nothing to take back")
     return rows
 
 

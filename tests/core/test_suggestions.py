@@ -115,6 +115,34 @@ def test_a_rejected_suggestion_is_not_brought_back(
     assert states == {"open", "rejected"}
 
 
+def test_reopening_takes_a_decision_back_and_accepting_again_restores_the_same_label(
+    indexed: project_mod.Project, model: assist.Entry
+) -> None:
+    run(indexed, model)
+    first = images.list_image_ids(indexed)[0]
+    by_label = {s.label: s for s in suggestions.of_image(indexed, first)}
+    cat, dog = by_label["cat"], by_label["Dog"]
+    suggestions.accept(indexed, [cat.id])
+    suggestions.reject(indexed, [dog.id])
+    (label,) = annotate.list_annotations(indexed, first)
+
+    before = revision(indexed)
+    reopened = suggestions.reopen(indexed, [dog.id])
+    assert revision(indexed) == before  # a suggestion alone is not the project's data
+    assert reopened.changes.suggestion_images == {first} and not reopened.changes.annotations
+    reopened = suggestions.reopen(indexed, [cat.id])
+    assert revision(indexed) == before + 1 and reopened.changes.annotations == {label.id}
+    assert annotate.list_annotations(indexed, first) == []
+    assert {s.label for s in suggestions.of_image(indexed, first)} == {"cat", "Dog"}
+    with pytest.raises(suggestions.SuggestionError, match="nothing to take back"):
+        suggestions.reopen(indexed, [cat.id])
+
+    suggestions.accept(indexed, [cat.id])
+    assert [a.id for a in annotate.list_annotations(indexed, first)] == [label.id]
+    ops = [h.op for h in annotate.history(indexed, first)]
+    assert ops == ["create", "delete", "restore"]
+
+
 def test_class_answers_are_kept_per_model(
     indexed: project_mod.Project, model: assist.Entry
 ) -> None:

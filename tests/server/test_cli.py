@@ -25,10 +25,38 @@ def test_an_unusable_database_is_one_line_and_nonzero(
     )
     err = capsys.readouterr().err
     assert code != 0
-    assert err.startswith("labeler serve: cannot start:")
+    assert err.startswith("labeler serve: error: cannot start:")
     assert len(err.strip().splitlines()) == 1
 
 
 def test_an_unknown_subcommand_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["nonsense"]) == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_a_bug_at_start_is_reported_as_a_bug_not_as_the_users_mistake(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from labeler.server import app as app_mod
+
+    def broken(settings: object) -> object:
+        raise KeyError("routes")
+
+    monkeypatch.setattr(app_mod, "create_app", broken)
+    code = cli.main(["serve", "--db", f"sqlite:///{tmp_path}/s.db", "--port", "0"])
+    err = capsys.readouterr().err
+    assert code == 70
+    assert err.startswith("labeler serve: labeler hit a bug (KeyError: 'routes')")
+
+
+def test_a_settings_mistake_is_the_users_to_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "gateway.toml"
+    bad.write_text("[limits]\nrate = 'many'\n")
+    code = cli.main(
+        ["serve", "--db", f"sqlite:///{tmp_path}/s.db", "--port", "0", "--gateway-config", str(bad)]
+    )
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("labeler serve: error: cannot start:")
+    assert str(bad) in err

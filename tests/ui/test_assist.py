@@ -76,6 +76,30 @@ def test_prelabel_accept_and_reject_with_keys(qtbot: Any, bench: Any) -> None:
     assert x.layer.items == {}
 
 
+def test_accepting_and_rejecting_are_undone_and_redone_like_any_edit(
+    qtbot: Any, bench: Any
+) -> None:
+    x = bench.assist
+    workbench.press(qtbot, bench, "L")
+    qtbot.waitUntil(lambda: len(x.layer.items) == 2, timeout=10000)
+    workbench.press(qtbot, bench, "Q")
+    (made,) = labels(bench)
+    workbench.press(qtbot, bench, "W")
+    assert x.layer.items == {}
+    workbench.press(qtbot, bench, "Ctrl+Z")  # the reject: that suggestion is back
+    assert len(x.layer.items) == 1 and len(labels(bench)) == 1
+    workbench.press(qtbot, bench, "Ctrl+Z")  # the accept: its label goes, both suggestions back
+    assert len(x.layer.items) == 2 and labels(bench) == []
+    outcome = suggestions.outcomes(bench.project)
+    assert sum(o.open for o in outcome.values()) == 2 and not any(
+        o.decided for o in outcome.values()
+    )
+    workbench.press(qtbot, bench, "Ctrl+Shift+Z")  # accepted again: the very same label
+    assert [a.id for a in labels(bench)] == [made.id] and len(x.layer.items) == 1
+    history = annotate.history(bench.project, bench.window.current.image_id)
+    assert [h.op for h in history if h.annotation_id == made.id] == ["create", "delete", "restore"]
+
+
 def test_thresholds_hide_suggestions_per_class(qtbot: Any, bench: Any) -> None:
     x = bench.assist
     x.prelabel_image()

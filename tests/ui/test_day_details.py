@@ -230,6 +230,20 @@ def test_the_thumbnail_grid_has_columns_and_a_legend(qtbot, tmp_path):
             assert word in legend.text()
 
 
+def test_the_grid_is_kept_for_the_next_start(qtbot, tmp_path):
+    project = projects.make_project(tmp_path, images=3)
+    with workbench.open_workbench(qtbot, project) as bench:
+        assert bench.window.browser.view_mode() == browser_widget.LIST
+        qtbot.mouseClick(bench.window.browser._grid_button, QtCore.Qt.MouseButton.LeftButton)
+        assert bench.window.browser.view_mode() == browser_widget.GRID
+    with workbench.open_workbench(qtbot, project) as again:
+        assert again.window.browser.view_mode() == browser_widget.GRID
+        again.window.browser.set_view_mode(browser_widget.LIST)
+    with workbench.open_workbench(qtbot, project) as third:
+        assert third.window.browser.view_mode() == browser_widget.LIST
+    project.close()
+
+
 def test_the_image_list_shows_paths_below_the_folder(qtbot, tmp_path):
     project = projects.make_project(tmp_path, images=1)
     img_files.jpeg(tmp_path / "images" / "Garten" / "Pflanze é 1.jpg", (160, 120))

@@ -226,3 +226,24 @@ def test_a_bug_in_a_service_is_shown_as_a_bug_and_logged_with_its_traceback(
         assert (
             annotate.list_annotations(project, w.current.image_id or "")[0].geometry == a.geometry
         )
+
+
+def test_undoing_a_class_given_to_a_shape_drawn_without_one_takes_it_away_again(qtbot, tmp_path):
+    """A box drawn before the project had classes has none; giving it one is undone to none."""
+    project = projects.make_project(tmp_path, images=1)
+    first = annotate.list_annotations  # read from the project file
+    with workbench.open_workbench(qtbot, project) as bench:
+        w = bench.window
+        image_id = w.current.image_id
+        # Made without a class (an import, or a box drawn before the project had classes).
+        assert bench.doc.edit(annotate.add_annotations, image_id, [_box(5)])
+        (drawn,) = first(project, image_id)
+        assert drawn.class_id is None
+        w.canvas.select([drawn.id])
+        workbench.press(qtbot, bench, "2")  # give it the second class
+        cls = schema.get_schema(project).classes[1].id
+        assert [a.class_id for a in first(project, image_id)] == [cls]
+        workbench.press(qtbot, bench, "Ctrl+Z")
+        assert [a.class_id for a in first(project, image_id)] == [None]
+        workbench.press(qtbot, bench, "Ctrl+Shift+Z")
+        assert [a.class_id for a in first(project, image_id)] == [cls]

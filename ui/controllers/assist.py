@@ -176,9 +176,11 @@ class Assist(QtCore.QObject):
         image_id = self._current.image_id
         if changes.schema:
             self._panel.set_thresholds(self._doc.schema.classes, self.thresholds, DEFAULT_THRESHOLD)
-        if image_id is not None and (image_id in changes.annotation_images or changes.schema):
+        touched = changes.annotation_images | changes.suggestion_images
+        if image_id is not None and (image_id in touched or changes.schema):
             self.reload()
-        if changes.annotations:  # a label made from a suggestion may have been edited
+        # A label made from a suggestion may have been edited; suggestions settled or reopened.
+        if changes.annotations or changes.suggestion_images:
             self._panel.set_outcomes(self._doc.read(suggestions_svc.outcomes))
 
     @QtCore.Slot(float)
@@ -220,19 +222,20 @@ class Assist(QtCore.QObject):
         if not ids:
             self.message.emit("No suggestion here" if not self.shown else "No suggestion chosen")
             return
-        fn = suggestions_svc.accept if accept else suggestions_svc.reject
-
-        def settle(project: Any, chosen: list[str]) -> changes_mod.Changes:
-            return fn(project, chosen).changes
-
+        image_id = self._current.image_id
+        if image_id is None:
+            return
         following = self._following(ids)
-        if self._doc.edit(settle, ids):
+        # One undo step on the image's stack: Ctrl+Z opens the suggestions again.
+        command = commands.SettleSuggestions(self._doc, ids, accept=accept)
+        self._undo.push(image_id, command)
+        if command.stored:
             verb = "Accepted" if accept else "Rejected"
-            self.message.emit(f"{verb} {len(ids)} suggestion{'s' if len(ids) != 1 else ''}")
-        self.reload()
+            self.message.emit(
+                f"{verb} {len(ids)} suggestion{'s' if len(ids) != 1 else ''} (Ctrl+Z undoes it)"
+            )
         if following is not None:
             self.layer.select(following)
-        self._panel.set_outcomes(self._doc.read(suggestions_svc.outcomes))
 
     def _following(self, ids: list[str]) -> str | None:
         order = self.layer.ids()

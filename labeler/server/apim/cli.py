@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import pathlib
 import sys
 import tempfile
 from collections.abc import Sequence
 from typing import Any
 
+from labeler import errors
 from labeler.server.apim import connector, policy
 from labeler.server.gateway import config
+
+log = logging.getLogger(__name__)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -90,8 +94,6 @@ def main(argv: Sequence[str]) -> int:
         for path in connector.write(args.out, document, cfg, args.host, feed):
             print(f"wrote {path} ({path.stat().st_size} bytes)")
         return 0
-    except (config.GatewayConfigError, connector.ConnectorError) as exc:
-        print(f"labeler apim: {exc}", file=sys.stderr)
-    except (OSError, ValueError) as exc:
-        print(f"labeler apim: {exc}", file=sys.stderr)
-    return 1
+    except Exception as exc:
+        # A malformed OpenAPI file (JSON) is the user's to fix like a bad configuration.
+        return errors.report(exc, prog="labeler apim", log=log, fixable=(json.JSONDecodeError,))

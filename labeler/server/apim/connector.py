@@ -16,6 +16,7 @@ import pathlib
 import re
 from typing import Any
 
+from labeler import errors
 from labeler.server.apim import swagger2
 from labeler.server.gateway import config, openapi
 
@@ -28,7 +29,7 @@ API_PROPERTIES = "apiProperties.json"
 _METHODS = ("get", "put", "post", "delete", "patch")
 
 
-class ConnectorError(ValueError):
+class ConnectorError(errors.UserError, ValueError):
     """The API description cannot be made into a connector (the message says why)."""
 
 

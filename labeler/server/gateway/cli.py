@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 
+from labeler import errors
 from labeler.server import principal, settings
 from labeler.server.gateway import keys, schema
+
+log = logging.getLogger(__name__)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -85,12 +89,12 @@ def main(argv: Sequence[str]) -> int:
             return _run(args, engine)
         finally:
             engine.dispose()
-    except keys.UnknownSubscription as exc:
-        print(f"labeler keys: no subscription with id {exc.args[0]}", file=sys.stderr)
-    except (ValueError, sa.exc.SQLAlchemyError) as exc:
+    except sa.exc.SQLAlchemyError as exc:  # the database cannot be reached or used
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"labeler keys: {reason}", file=sys.stderr)
-    return 1
+        print(f"labeler keys: error: {reason}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        return errors.report(exc, prog="labeler keys", log=log)
 
 
 def _run(args: argparse.Namespace, engine: sa.Engine) -> int:

@@ -35,6 +35,7 @@ import tomllib
 from collections.abc import Mapping
 from typing import Any
 
+from labeler import errors
 from labeler.server import principal
 
 DEFAULT_ROLE_MAP: dict[str, str] = {
@@ -45,7 +46,7 @@ DEFAULT_ROLE_MAP: dict[str, str] = {
 }
 
 
-class GatewayConfigError(ValueError):
+class GatewayConfigError(errors.UserError, ValueError):
     """A gateway configuration file that cannot be used; the message names file and field."""
 
     def __init__(self, source: str, field: str, reason: str) -> None:

@@ -18,6 +18,7 @@ from typing import Literal
 
 import sqlalchemy as sa
 
+from labeler import errors
 from labeler.server import principal
 from labeler.server.gateway import tables
 from labeler.sync.wire import fields
@@ -25,11 +26,18 @@ from labeler.sync.wire import fields
 Which = Literal["primary", "secondary"]
 
 
-class UnknownSubscription(LookupError):
+class SubscriptionError(errors.UserError, ValueError):
+    """A subscription that cannot be made or changed as asked (the message says why)."""
+
+
+class UnknownSubscription(errors.UserError, LookupError):
     """No subscription has that id."""
 
+    def __str__(self) -> str:
+        return f"no subscription with id {self.args[0]}" if self.args else "no such subscription"
 
-class DuplicateSubscription(ValueError):
+
+class DuplicateSubscription(SubscriptionError):
     """The name already has an active subscription (one per person or team)."""
 
 
@@ -142,11 +150,11 @@ def create(
     """
     name = name.strip()
     if not name:
-        raise ValueError("a subscription needs a name")
+        raise SubscriptionError("a subscription needs a name")
     problem = fields.text_problem(name)
     if problem is not None or len(name) > 200:
         # The name is stamped as author on every change: it must travel as text.
-        raise ValueError(
+        raise SubscriptionError(
             f"a subscription's name must be text of at most 200 characters ({problem or 'too long'})"
         )
     scope = None if projects is None else sorted({p.strip() for p in projects if p.strip()})
@@ -212,7 +220,7 @@ def regenerate(engine: sa.Engine, sub_id: str, which: Which) -> str:
     """Replace one of the two keys; the old one stops working, the other keeps working."""
     column = {"primary": "primary_hash", "secondary": "secondary_hash"}[which]
     if not get(engine, sub_id).active:  # raises for an unknown id
-        raise ValueError(f"subscription {sub_id} is revoked: create a new one instead")
+        raise SubscriptionError(f"subscription {sub_id} is revoked: create a new one instead")
     key = new_key()
     t = tables.subscriptions
     with engine.begin() as conn:

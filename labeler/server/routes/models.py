@@ -18,6 +18,7 @@ from typing import Any
 import fastapi
 import numpy as np
 
+from labeler import errors
 from labeler.assist import errors as assist_errors
 from labeler.assist import frames, loading, scoring
 from labeler.imaging import decode
@@ -29,6 +30,10 @@ router = fastapi.APIRouter(tags=["models"])
 
 #: Decodes are kept at most this large on their longest side: no detector looks further.
 MAX_SIDE = 2048
+
+
+class RateLimitError(errors.UserError, ValueError):
+    """A ``--model-rate-limit`` that is not CALLS/SECONDS."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -45,9 +50,11 @@ class RateLimit:
         try:
             limit = cls(int(calls), int(period or 60))
         except ValueError:
-            raise ValueError(f"rate limit {text!r}: expected CALLS/SECONDS, e.g. 60/60") from None
+            raise RateLimitError(
+                f"rate limit {text!r}: expected CALLS/SECONDS, e.g. 60/60"
+            ) from None
         if limit.calls < 0 or limit.period < 1:
-            raise ValueError(f"rate limit {text!r}: calls ≥ 0 and seconds ≥ 1")
+            raise RateLimitError(f"rate limit {text!r}: calls ≥ 0 and seconds ≥ 1")
         return limit
 
 
