@@ -66,6 +66,18 @@ class Image:
         return f"{self.root_path.rstrip('/')}/{self.rel_path}" if self.root_path else self.rel_path
 
     @property
+    def frame_known(self) -> bool:
+        """Whether the size and EXIF orientation are recorded (the indexer read the header, or
+        there is none to read: the file is missing or cannot be labeled)."""
+        return self.width is not None or self.indexed or self.missing or self.problem is not None
+
+    @property
+    def known_orientation(self) -> int | None:
+        """The recorded EXIF orientation, or None before the header was read: a decoder then
+        reads it from the file (``orientation`` is only a placeholder 1 until then)."""
+        return self.orientation if self.width is not None else None
+
+    @property
     def usable(self) -> bool:
         """True when the image can be shown and labeled."""
         return self.problem is None and not self.missing

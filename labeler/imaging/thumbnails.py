@@ -65,7 +65,7 @@ def ensure_thumbnail(
     if dest.exists():
         return dest, False
     make_thumbnail(
-        image.abs_path, dest, orientation=image.orientation, size=size, max_pixels=max_pixels
+        image.abs_path, dest, orientation=image.known_orientation, size=size, max_pixels=max_pixels
     )
     return dest, True
 

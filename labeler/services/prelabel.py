@@ -45,7 +45,9 @@ def frame_of(image: image_mod.Image, target: tuple[int, int] | None = None) -> f
     Raises:
         DecodeError: the file cannot be decoded.
     """
-    im, (w, h) = decode.open_upright(image.abs_path, target=target, orientation=image.orientation)
+    im, (w, h) = decode.open_upright(
+        image.abs_path, target=target, orientation=image.known_orientation
+    )
     if im.mode == "I":  # 16-bit grey: the top 8 bits
         im = im.point(lambda v: v / 256).convert("L")
     rgb = np.asarray(im.convert("RGB"), dtype=np.uint8)

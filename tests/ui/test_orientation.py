@@ -72,6 +72,26 @@ def test_phone_photos_are_upright_and_boxes_land_in_their_frame_before_indexing(
         assert (recorded.width, recorded.height, recorded.orientation) == (48, 64, 6)
 
 
+def test_photos_decoded_ahead_before_their_header_was_read_are_upright(qtbot, tmp_path, no_indexer):
+    """The neighbours are decoded ahead while their frame is still unknown: the decode reads the
+    orientation from the file, so the picture shown on arrival is upright (it was shown upside
+    down when the decode ahead used the placeholder orientation)."""
+    project = _fresh_folder_project(tmp_path)
+    with workbench.open_workbench(qtbot, project) as bench:
+        w = bench.window
+        ids = list(w.current.ids)
+        for step in range(4):
+            # Wait until the images ahead are decoded, as they are when the user looks a while.
+            ahead = w.current._window(w.current.image_id)[1:]
+            qtbot.waitUntil(lambda ahead=ahead: all(bench.loader.is_cached(i) for i in ahead))
+            workbench.press(qtbot, bench, "D")
+            workbench.wait_shown(qtbot, bench)
+            assert w.current.image_id == ids[step + 1]
+            assert w.canvas.image_size() == (48.0, 64.0), f"image {step + 2}"
+            assert _reddish(_seen_at(bench, 4, 4)), f"image {step + 2} is not upright"
+            assert not _reddish(_seen_at(bench, 44, 60))
+
+
 def test_a_frame_that_changes_while_shown_is_shown_again_in_the_new_frame(qtbot, tmp_path):
     import sqlalchemy as sa
 

@@ -380,4 +380,4 @@ def _frame(image: image_mod.Image) -> tuple[int | None, int | None, int]:
 
 def _unmeasured(image: image_mod.Image) -> bool:
     """Not reached by the indexer yet: its size and EXIF orientation are not known."""
-    return image.width is None and not (image.indexed or image.missing or image.problem)
+    return not image.frame_known

@@ -56,7 +56,7 @@ def _decode_job(
     decoder: Decoder,
     path: str,
     target: tuple[int, int] | None,
-    orientation: int,
+    orientation: int | None,
     level: tuple[int, int] | None,
     max_pixels: int,
 ) -> tuple[decode.Decoded, decode.Decoded | None, tuple[int, int] | None]:
@@ -333,7 +333,7 @@ class ImageLoader(QtCore.QObject):
             self._decoder,
             image.abs_path,
             target,
-            image.orientation,
+            image.known_orientation,  # unknown yet: the decode reads it from the file
             level,
             self._max_pixels,
             on_done=functools.partial(self._on_decoded, key, ticket),

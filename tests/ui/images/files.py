@@ -8,17 +8,30 @@ from PIL import Image as PILImage
 
 from labeler.domain import image as image_mod
 from labeler.domain import status
+from labeler.imaging import decode
 
 
 def record(path: Path, *, orientation: int = 1, image_id: str | None = None) -> image_mod.Image:
-    """The project's record of ``path`` (as the image service returns it)."""
+    """The project's record of ``path`` (as the image service returns it): indexed, its size in
+    the displayed frame of ``orientation``, when the file is a picture."""
+    try:
+        with PILImage.open(path) as im:
+            width, height = decode.displayed_size(*im.size, orientation)
+    except OSError:  # missing or not a picture: no header to record
+        return image_mod.Image(
+            id=image_id or path.stem, root_id="root", rel_path=path.name,
+            root_path=str(path.parent), status=status.ImageStatus.NEW,
+        )  # fmt: skip
     return image_mod.Image(
         id=image_id or path.stem,
         root_id="root",
         rel_path=path.name,
         root_path=str(path.parent),
         status=status.ImageStatus.NEW,
+        width=width,
+        height=height,
         orientation=orientation,
+        indexed=True,
     )
 
 
