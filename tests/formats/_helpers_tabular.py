@@ -3,27 +3,17 @@ a comparable form of labels, and the third-party conformance folder."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PIL import Image
 
 from labeler.domain import geometry as geo
 from labeler.formats import base
+from tests.formats import samples
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def conformance(*parts: str) -> Path:
-    """A folder of the third-party samples, or skip the test saying why."""
-    root = Path(os.environ.get("LABELER_CONFORMANCE_DIR") or REPO.parent / "shared" / "conformance")
-    path = root.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"third-party samples not found at {path} (set LABELER_CONFORMANCE_DIR)")
-    return path
+conformance = samples.conformance
 
 
 def make_image(

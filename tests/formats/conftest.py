@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.formats import samples
 
 MakeImage = Callable[..., Path]
-
-
-def conformance_root() -> Path:
-    """Where the third-party samples live: ``LABELER_CONFORMANCE_DIR`` or ``<repo>/../shared``."""
-    env = os.environ.get("LABELER_CONFORMANCE_DIR")
-    return Path(env) if env else REPO.parent / "shared" / "conformance"
 
 
 @pytest.fixture
 def conformance_dir() -> Path:
     """The conformance folder; the test is skipped, saying why, when it is absent."""
-    root = conformance_root()
-    if not root.is_dir():
-        pytest.skip(f"third-party samples not found at {root} (set LABELER_CONFORMANCE_DIR)")
-    return root
+    return samples.conformance()
 
 
 def write_image(
