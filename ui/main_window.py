@@ -8,7 +8,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from labeler.domain import schema as schema_mod
 from ui import actions as actions_mod
-from ui import document
+from ui import document, fields
 from ui import settings as settings_mod
 from ui.canvas import kinds as canvas_kinds
 from ui.controllers import (
@@ -105,10 +105,13 @@ class MainWindow(QtWidgets.QMainWindow):
         dock = QtWidgets.QDockWidget(title, self)
         dock.setObjectName(name)  # the name keys the saved layout
         dock.setWidget(widget)
+        dock.installEventFilter(self._enter_in_fields)
         self.addDockWidget(area, dock)
         return dock
 
     def _init_docks(self) -> None:
+        self._enter_in_fields = fields.EnterStaysInFields(self)
+        self.installEventFilter(self._enter_in_fields)
         self.class_panel = class_panel.ClassPanel()
         self.tags_panel = tags_panel.TagsPanel()
         self.annotation_panel = annotation_panel.AnnotationPanel()

@@ -324,3 +324,25 @@ def test_the_import_dialog_gives_its_path_and_classes_room(qtbot, tmp_path):
 
 def _grab_colour(widget: QtWidgets.QWidget, x: int, y: int) -> QtGui.QColor:
     return widget.grab().toImage().pixelColor(x, y)
+
+
+def test_enter_in_a_field_finishes_the_field_and_never_marks_the_image_done(qtbot, tmp_path):
+    """Typing a threshold, a search or a class name and pressing Enter stays in that field;
+    Enter over the picture is still "done and next"."""
+    project = projects.make_project(tmp_path, images=3)
+    with workbench.open_workbench(qtbot, project) as bench:
+        w = bench.window
+        first = w.current.image_id
+        w.suggestions_dock.show()
+        spin = w.suggestions_panel.thresholds.cellWidget(0, 1)
+        search = w.browser.findChild(QtWidgets.QLineEdit, "imageSearch")
+        for field in (spin, search, w.class_panel.new_names):
+            field.setFocus()
+            qtbot.waitUntil(field.hasFocus)
+            qtbot.keyClick(field, QtCore.Qt.Key.Key_Return)
+            assert w.current.image_id == first, field
+            assert images.get_image(project, first).status is status_mod.ImageStatus.NEW
+        workbench.press(qtbot, bench, "Return")
+        workbench.wait_shown(qtbot, bench)
+        assert w.current.image_id != first
+        assert images.get_image(project, first).status is status_mod.ImageStatus.DONE

@@ -70,22 +70,6 @@ class ClassDelegate(QtWidgets.QStyledItemDelegate):
         return QtCore.QSize(160, max(24, option.fontMetrics.height() + 10))
 
 
-class _NamesEdit(QtWidgets.QLineEdit):
-    """A line edit whose Enter adds what was typed: it takes Enter before the window's "done and
-    next" key sees it (letters and digits it takes anyway, as every line edit does)."""
-
-    def event(self, e: QtCore.QEvent) -> bool:
-        enter = (QtCore.Qt.Key.Key_Return, QtCore.Qt.Key.Key_Enter)
-        if (
-            e.type() == QtCore.QEvent.Type.ShortcutOverride
-            and isinstance(e, QtGui.QKeyEvent)
-            and e.key() in enter
-        ):
-            e.accept()
-            return True
-        return super().event(e)
-
-
 class ClassPanel(QtWidgets.QWidget):
     """Lists the classes; a click (or Enter) makes a class the current one. Under the list, a
     field takes new class names (a list typed with commas works); while the project has no class
@@ -119,7 +103,7 @@ class ClassPanel(QtWidgets.QWidget):
         self.invite.setObjectName("noClasses")
         self.invite.setWordWrap(True)
         self.invite.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
-        self.new_names = _NamesEdit()
+        self.new_names = QtWidgets.QLineEdit()  # its Enter adds them (ui.fields keeps it here)
         self.new_names.setObjectName("newClasses")
         self.new_names.setPlaceholderText("new classes, e.g. crack, rust, dent")
         self.new_names.setToolTip("Type one or more class names separated by commas, then Enter")
