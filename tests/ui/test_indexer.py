@@ -19,9 +19,13 @@ def test_unindexed_images_are_indexed_in_the_background(qtbot: Any, tmp_path: Pa
         indexing.add_folder(project, tmp_path / "imgs")
         assert indexing.pending_count(project) == 31
         with workbench.open_workbench(qtbot, project) as bench:
-            # Indexing may finish while the first image is being shown: wait on its state.
-            qtbot.waitUntil(lambda: not bench.indexer.running, timeout=20_000)
-            assert indexing.pending_count(project) == 0
+            # The indexer starts after the first frame and may finish while the first image is
+            # being shown: wait until nothing is pending and it has stopped (not running alone:
+            # that holds before it starts, too).
+            qtbot.waitUntil(
+                lambda: indexing.pending_count(project) == 0 and not bench.indexer.running,
+                timeout=20_000,
+            )
             shown = images.get_image(project, bench.window.current.image_id or "")
             assert (shown.width, shown.height) == (90, 70)
             assert "cannot be labeled" in bench.window.statusBar().currentMessage()
