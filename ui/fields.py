@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-_ENTER = (QtCore.Qt.Key.Key_Return, QtCore.Qt.Key.Key_Enter)
-
 
 class EnterStaysInFields(QtCore.QObject):
     """Installed on the main window and on each dock (a floating dock is a window of its own):
@@ -21,7 +19,9 @@ class EnterStaysInFields(QtCore.QObject):
         if (
             event.type() == QtCore.QEvent.Type.ShortcutOverride
             and isinstance(event, QtGui.QKeyEvent)
-            and event.key() in _ENTER
+            # Qt.Key is looked up here, not at import: PySide6 builds that enum class (hundreds
+            # of members, ~10 ms) on first use, which must not be during start-up.
+            and event.key() in (QtCore.Qt.Key.Key_Return, QtCore.Qt.Key.Key_Enter)
             and isinstance(
                 QtWidgets.QApplication.focusWidget(),
                 QtWidgets.QLineEdit | QtWidgets.QAbstractSpinBox,

@@ -94,8 +94,7 @@ class ImageRow(SyncMixin, Base):
             "ix_image_sha256",
             "sha256",
             sqlite_where=sa.text("sha256 IS NOT NULL"),
-            postgresql_where=sa.text("sha256 IS NOT NULL"),
-        ),
+        ),  # (a project file is SQLite only: naming another dialect would load it at every start)
         # No index on status or indexed: a handful of values over the table, scanned faster than
         # an index is maintained on every insert.
     )
