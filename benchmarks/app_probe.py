@@ -117,7 +117,8 @@ class Probe:
                 self._probe_timer.timeout.connect(probe.look)
                 self._probe_timer.start(1000)
 
-        self.qt_widgets.QApplication = ProbedApplication
+        # The binding is chosen at run time (PySide6 or PyQt5): a module attribute set by name.
+        setattr(self.qt_widgets, "QApplication", ProbedApplication)  # noqa: B010
 
     @property
     def app(self) -> Any:

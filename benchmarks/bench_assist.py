@@ -100,7 +100,8 @@ def bare_loop(model: Path, paths: list[Path]) -> float:
     start = time.perf_counter()
     for p in paths:
         bgr = cv2.imread(str(p))
-        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        assert bgr is not None, p
+        rgb = np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)
         canvas, _ = letterbox.letterbox(frames.Frame.full(rgb), 640, 640)
         session.run({"images": letterbox.to_chw(canvas)[None]})
     return time.perf_counter() - start
@@ -110,7 +111,7 @@ def make_project(folder: Path, paths: list[Path]) -> project_mod.Project:
     target = folder / "project.labeler"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
-    tasks = schema_mod.TaskKinds(boxes=True, polygons=True)
+    tasks = schema_mod.TaskKinds.of("box", "polygon")
     project = project_mod.create_project(target, classes=NAMES, tasks=tasks, author="tester")
     indexing.add_folder(project, paths[0].parent)
     indexing.index_pending(project, workers=1)

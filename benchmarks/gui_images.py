@@ -15,6 +15,7 @@ the machine's limit for the same work).
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import statistics
 import time
@@ -157,7 +158,7 @@ def measure_1080p(
     for p, r in zip(paths, records, strict=True):
         out["raw"].append(raw_decode(p))
         out["plain"].append(
-            common.timed(lambda p=p: decode.decode(p, target=SIZE, orientation=1))[0]
+            common.timed(functools.partial(decode.decode, p, target=SIZE, orientation=1))[0]
         )
         out["cold"].append(time_request(cold_loader, r, []))
 
