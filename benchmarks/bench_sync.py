@@ -158,6 +158,7 @@ def raw_push_pull(url: str, key: str, project: project_mod.Project, name: str) -
 
 
 def move_boxes(project: project_mod.Project, n: int, x: float) -> None:
+    """Move ``n`` boxes to ``x`` (10 px wide: inside the 64-pixel-wide images for x ≤ 54)."""
     with project.read() as session:
         ids = list(session.execute(sa.select(models.AnnotationRow.id).limit(n)).scalars())
     edits = {i: ann_mod.ShapeEdit(geometry=geo.Box(x, 3.0, 10.0, 8.0)) for i in ids}
@@ -196,12 +197,12 @@ def main(argv: list[str]) -> int:
             publish_s, (_, published) = timed(lambda: sync.link_project(ana, url, REMOTE, options))
             join_s, (_, joined) = timed(lambda: sync.link_project(ben, url, REMOTE, options))
             assert joined.pulled >= args.annotations, joined.to_json()
-            move_boxes(ana, args.changes, 50.0)
+            move_boxes(ana, args.changes, 40.0)
             inc_push_s, pushed = timed(lambda: sync.sync_once(ana, options))
             inc_pull_s, pulled = timed(lambda: sync.sync_once(ben, options))
             assert pushed.pushed >= args.changes, pushed.to_json()
             assert pulled.pulled >= args.changes, (pulled.to_json(), joined.to_json())
-            move_boxes(ben, args.changes, 60.0)  # the same records, moved again, for the limit
+            move_boxes(ben, args.changes, 50.0)  # the same records, moved again, for the limit
             small = raw_push_pull(url, key, ben, REMOTE)
         ana.close()
         ben.close()
