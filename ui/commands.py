@@ -89,6 +89,15 @@ def refused(command: QtGui.QUndoCommand | None) -> bool:
     return any(refused(command.child(i)) for i in range(command.childCount()))
 
 
+def stored(command: QtGui.QUndoCommand | None) -> bool:
+    """Whether the last undo or redo of ``command`` (every step of a macro) was stored."""
+    if command is None:
+        return False
+    if isinstance(command, _Command):
+        return command.stored
+    return all(stored(command.child(i)) for i in range(command.childCount()))
+
+
 class AddShapes(_Command):
     """Create shapes on an image; undo deletes the same ids, redo restores them."""
 

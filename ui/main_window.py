@@ -283,6 +283,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for tool in canvas_kinds.TOOLS:
             a[f"tool_{tool}"].triggered.connect(lambda _=False, t=tool: self.canvas.set_tool(t))
         a["pick_class"].triggered.connect(self.dialogs.class_picker)
+        self.undo.stepped.connect(self._show_message)
         a["undo"].triggered.connect(lab.undo)
         a["redo"].triggered.connect(lab.redo)
         self.undo.group.canUndoChanged.connect(a["undo"].setEnabled)

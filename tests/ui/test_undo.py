@@ -247,3 +247,14 @@ def test_undoing_a_class_given_to_a_shape_drawn_without_one_takes_it_away_again(
         assert [a.class_id for a in first(project, image_id)] == [None]
         workbench.press(qtbot, bench, "Ctrl+Shift+Z")
         assert [a.class_id for a in first(project, image_id)] == [cls]
+
+
+def test_the_status_bar_says_what_was_undone_and_redone(qtbot, tmp_path):
+    project = projects.make_project(tmp_path, images=1)
+    with workbench.open_workbench(qtbot, project) as bench:
+        w = bench.window
+        w.canvas.shapeDrawn.emit(_box(5))
+        workbench.press(qtbot, bench, "Ctrl+Z")
+        assert w.statusBar().currentMessage() == "Undone: add"
+        workbench.press(qtbot, bench, "Ctrl+Shift+Z")
+        assert w.statusBar().currentMessage() == "Redone: add"

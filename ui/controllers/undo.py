@@ -17,7 +17,12 @@ class UndoHistory(QtCore.QObject):
 
     Attributes:
         group: the QUndoGroup the undo/redo actions follow.
+
+    Signals:
+        stepped(str): an undo or redo was stored ("Undone: delete"), for the status bar.
     """
+
+    stepped = QtCore.Signal(str)
 
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
@@ -43,12 +48,12 @@ class UndoHistory(QtCore.QObject):
         self.stack_for(image_id).push(command)
 
     def undo(self) -> None:
-        self._step(QtGui.QUndoStack.undo, -1)
+        self._step(QtGui.QUndoStack.undo, -1, "Undone")
 
     def redo(self) -> None:
-        self._step(QtGui.QUndoStack.redo, 0)
+        self._step(QtGui.QUndoStack.redo, 0, "Redone")
 
-    def _step(self, step: Callable[[QtGui.QUndoStack], None], offset: int) -> None:
+    def _step(self, step: Callable[[QtGui.QUndoStack], None], offset: int, done: str) -> None:
         """Undo or redo on the active stack; a step the project file refused to store leaves the
         stack where it was (the user can try again once the file can be written)."""
         stack: QtGui.QUndoStack | None = self.group.activeStack()
@@ -56,9 +61,13 @@ class UndoHistory(QtCore.QObject):
             return
         before = stack.index()
         command = stack.command(before + offset)
+        text = command.text() if command is not None else ""
         step(stack)
         if stack.index() != before and commands.refused(command):
             stack.setIndex(before)  # the refused command lets this call pass without running
+        elif stack.index() != before and commands.stored(command):
+            # Otherwise the status bar would still show what the step said when it was made.
+            self.stepped.emit(f"{done}: {text}")
 
     def steps(self, image_id: str) -> int:
         """How many steps ``image_id``'s stack holds (undoable and redoable)."""
