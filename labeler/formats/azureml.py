@@ -239,8 +239,7 @@ class AzureMlReader:
                 sample = _read_row(file, where, row, root, split, report)
                 samples.append(sample)
                 classes.update(lb.class_name for lb in sample.labels)
-        # JSONL has no class list: sorted names give the same class ids on every import.
-        return base.ReadResult(classes=tuple(sorted(classes)), samples=tuple(samples))
+        return base.ReadResult.unlisted(classes, samples)
 
 
 def _jsonl_files(root: Path) -> list[Path]:

@@ -150,6 +150,13 @@ class ReadResult:
     classes: tuple[str, ...]
     samples: tuple[Sample, ...]
 
+    @classmethod
+    def unlisted(cls, classes: Iterable[str], samples: Iterable[Sample]) -> ReadResult:
+        """For a format that keeps no class list (labelme, Azure ML JSONL, CSV): the classes sorted
+        by name, so every import of the same data gives the same class ids (first-seen order
+        would shift them from one import to the next)."""
+        return cls(tuple(sorted(set(classes))), tuple(samples))
+
 
 class Reader(Protocol):
     """A dataset reader: all of the dataset is read and checked before anything is applied."""

@@ -194,7 +194,7 @@ def _read_file(file: Path, split: str, report: base.Report) -> tuple[list[str], 
     if one_hot and len(set(declared)) != len(declared):
         raise base.FormatError(file, "line 1", "a class appears twice in the header")
     multi = lowered[1] == "labels"
-    classes: list[str] = list(declared)
+    found: set[str] = set()
     samples: list[base.Sample] = []
     seen: dict[str, int] = {}
     for number, row in enumerate(rows[1:], start=2):
@@ -219,9 +219,11 @@ def _read_file(file: Path, split: str, report: base.Report) -> tuple[list[str], 
             tags = [row[1].strip()] if row[1].strip() else []
             if not tags:
                 raise base.FormatError(file, f"{where}: label", "empty label")
-        classes += [t for t in tags if t not in classes]
+        found.update(tags)
         samples.append(_sample(file, where, name, tags, split))
-    return classes, samples
+    # A one-hot header declares the classes in its order; names found only in the rows come
+    # after them sorted, so importing the same file again gives the same class ids.
+    return [*declared, *sorted(found - set(declared))], samples
 
 
 def _one_hot(file: Path, where: str, header: list[str], row: list[str]) -> list[str]:

@@ -167,8 +167,7 @@ class LabelmeReader:
             classes.update(lb.class_name for lb in sample.labels)
         if not samples:
             raise base.FormatError(path, "", "no labelme JSON file found")
-        # labelme files keep no class list: sorted names give the same class ids every time.
-        return base.ReadResult(classes=tuple(sorted(classes)), samples=tuple(samples))
+        return base.ReadResult.unlisted(classes, samples)
 
 
 def _load(file: Path) -> Any:

@@ -53,7 +53,7 @@ def test_a_tag_csv_apart_from_the_images_names_them_by_their_project_path(
     assert plan.unmatched == ()
     assert plan.matched_by_path == 3
     assert plan.annotations_added == 3
-    assert _classes(project) == ["ripe", "large"]
+    assert _classes(project) == ["large", "ripe"]  # named only in rows: sorted
 
 
 def test_labels_on_a_truncated_image_come_with_a_warning(
