@@ -80,22 +80,24 @@ class _Command(QtGui.QUndoCommand):
             self.setObsolete(True)
 
 
+def _steps(command: QtGui.QUndoCommand | None) -> list[_Command]:
+    """The service-calling steps of ``command``: itself, or a macro's children."""
+    if command is None:
+        return []
+    if isinstance(command, _Command):
+        return [command]
+    return [s for i in range(command.childCount()) for s in _steps(command.child(i))]
+
+
 def refused(command: QtGui.QUndoCommand | None) -> bool:
     """Whether ``command`` (or a step of a macro) was just refused by the project file."""
-    if command is None:
-        return False
-    if isinstance(command, _Command):
-        return command.refused
-    return any(refused(command.child(i)) for i in range(command.childCount()))
+    return any(s.refused for s in _steps(command))
 
 
 def stored(command: QtGui.QUndoCommand | None) -> bool:
     """Whether the last undo or redo of ``command`` (every step of a macro) was stored."""
-    if command is None:
-        return False
-    if isinstance(command, _Command):
-        return command.stored
-    return all(stored(command.child(i)) for i in range(command.childCount()))
+    steps = _steps(command)
+    return bool(steps) and all(s.stored for s in steps)
 
 
 class AddShapes(_Command):

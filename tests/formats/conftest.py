@@ -15,7 +15,7 @@ MakeImage = Callable[..., Path]
 
 @pytest.fixture
 def conformance_dir() -> Path:
-    """The conformance folder; the test is skipped, saying why, when it is absent."""
+    """The conformance folder (kept with the tests; see tests/formats/samples.py)."""
     return samples.conformance()
 
 

@@ -18,9 +18,9 @@ def conformance_root() -> Path:
 
 
 def conformance(*parts: str) -> Path:
-    """A folder of the samples, or skip the test saying why (a LABELER_CONFORMANCE_DIR elsewhere
-    may hold fewer)."""
+    """A folder of the samples. They are part of the checkout, so a missing one fails the test
+    (a broken checkout, or a LABELER_CONFORMANCE_DIR that holds fewer) rather than skipping it."""
     path = conformance_root().joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"third-party samples not found at {path} (set LABELER_CONFORMANCE_DIR)")
+        pytest.fail(f"third-party samples not found at {path} (see LABELER_CONFORMANCE_DIR)")
     return path
